@@ -1,0 +1,245 @@
+"""The complaint form, the ticket it creates, and ticket status lookups."""
+import asyncio
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.complaints.rules import CATEGORIES, infer_category
+from bot.complaints.tickets import ComplaintDraft, TicketService
+from bot.complaints.validation import (
+    SKIPPED,
+    check_complaint_order,
+    is_meaningful_description,
+    is_skip,
+    normalize_phone,
+)
+from bot.complaints.wording import fill, pick, variations_for
+from bot.customers.directory import CustomerDirectory
+from bot.emotion.trajectory import peak_level
+from bot.observability.masking import mask_id, mask_pii
+from bot.settings import get_settings
+from bot.storage.database import get_database
+
+logger = logging.getLogger(__name__)
+
+FORM_SLOTS = ["complaint_category", "complaint_order_number", "complaint_description", "complaint_phone",
+              "complaint_callback_time"]
+ANGRY_SLOTS = ["complaint_description", "complaint_phone"]
+
+
+def tickets() -> TicketService:
+    settings = get_settings()
+    return TicketService(get_database(settings), settings.sla_hours)
+
+
+def language_of(tracker: Tracker) -> str:
+    return tracker.get_slot("language") or get_settings().default_language
+
+
+def name_text(domain: DomainDict, name: str, language: str) -> str:
+    options = variations_for(domain.get("responses", {}), name, language)
+    return options[0][1] if options else name
+
+
+def peak_emotion(tracker: Tracker) -> str:
+    return peak_level(tracker.get_slot("emotion"), tracker.get_slot("emotion_history"))
+
+
+class ValidateComplaintForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_complaint_form"
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        # An angry customer is not marched through every question: the minimum, then a person.
+        return ANGRY_SLOTS if peak_emotion(tracker) == "angry" else FORM_SLOTS
+
+    async def extract_complaint_description(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        message = tracker.latest_message or {}
+        text = message.get("text") or ""
+        if (tracker.get_slot("complaint_description") is None and message.get("intent", {}).get("name") == "complain"
+                and is_meaningful_description(text)):
+            return {"complaint_description": text}
+        return {}
+
+    async def extract_complaint_category(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if tracker.get_slot("complaint_category"):
+            return {}
+        message = tracker.latest_message or {}
+        source = tracker.get_slot("complaint_description") or (
+            message.get("text") if message.get("intent", {}).get("name") == "complain" else None)
+        category = infer_category(source or "")
+        if category:
+            return {"complaint_category": category}
+        if peak_emotion(tracker) == "angry" and tracker.get_slot("complaint_description"):
+            return {"complaint_category": "other"}
+        return {}
+
+    def validate_complaint_category(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> Dict[Text, Any]:
+        text = str(value or "").strip()
+        if text in CATEGORIES:
+            return {"complaint_category": text}
+        for category in CATEGORIES:  # the names shown on the buttons, typed
+            for language in ("zh", "en"):
+                if text and text.lower() == name_text(domain, f"utter_name_category_{category}", language).lower():
+                    return {"complaint_category": category}
+        category = infer_category(text)
+        if category:
+            return {"complaint_category": category}
+        if text in ("其他", "其它", "别的", "other", "others", "something else"):
+            return {"complaint_category": "other"}
+        dispatcher.utter_message(response="utter_complaint_category_invalid")
+        return {"complaint_category": None}
+
+    def validate_complaint_order_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                        domain: DomainDict) -> Dict[Text, Any]:
+        directory = CustomerDirectory(get_database(get_settings()))
+        check = check_complaint_order(str(value or ""), directory, tracker.get_slot("customer_id"))
+        if check.response:
+            dispatcher.utter_message(response=check.response, order_number=check.order_number)
+        return {"complaint_order_number": check.value}
+
+    def validate_complaint_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       domain: DomainDict) -> Dict[Text, Any]:
+        if is_meaningful_description(str(value or "")):
+            return {"complaint_description": str(value).strip()[:2000]}
+        dispatcher.utter_message(response="utter_complaint_description_more")
+        return {"complaint_description": None}
+
+    def validate_complaint_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> Dict[Text, Any]:
+        phone = normalize_phone(str(value or ""))
+        if phone:
+            return {"complaint_phone": phone}
+        dispatcher.utter_message(response="utter_complaint_phone_invalid")
+        return {"complaint_phone": None}
+
+    def validate_complaint_callback_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                         domain: DomainDict) -> Dict[Text, Any]:
+        text = str(value or "").strip()
+        return {"complaint_callback_time": SKIPPED if not text or is_skip(text) else text[:64]}
+
+
+class ActionAcknowledgeComplaint(Action):
+    """Names the feeling before asking for facts."""
+
+    def name(self) -> Text:
+        return "action_acknowledge_complaint"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        used = list(tracker.get_slot("complaint_used_variations") or [])
+        level = tracker.get_slot("emotion") or "calm"
+        key, text = pick(domain.get("responses", {}), f"utter_complaint_empathy_{level}", language_of(tracker), used)
+        if not text:
+            return []
+        dispatcher.utter_message(text=text)
+        return [SlotSet("complaint_used_variations", (used + [key])[-40:])]
+
+
+class ActionSubmitComplaint(Action):
+    def name(self) -> Text:
+        return "action_submit_complaint"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        language = language_of(tracker)
+        settings = get_settings()
+        customer_id = tracker.get_slot("customer_id")
+
+        def optional(slot: str) -> Optional[str]:
+            value = tracker.get_slot(slot)
+            return None if value in (None, SKIPPED) else str(value)
+
+        history = tracker.get_slot("emotion_history") or []
+        scores = [h.get("score", 0.0) for h in history[-6:] if isinstance(h, dict)]
+        draft = ComplaintDraft(
+            conversation_id=tracker.sender_id, customer_id=customer_id,
+            category=tracker.get_slot("complaint_category")
+            or infer_category(tracker.get_slot("complaint_description") or "") or "other",
+            description=tracker.get_slot("complaint_description") or "",
+            emotion_level=peak_emotion(tracker), emotion_score=max(scores or [0.0]),
+            language=language, order_number=optional("complaint_order_number"),
+            phone=optional("complaint_phone"), callback_time=optional("complaint_callback_time"),
+            is_vip=tracker.get_slot("customer_tier") == "vip",
+        )
+        try:
+            ticket = await asyncio.get_running_loop().run_in_executor(None, lambda: tickets().submit(draft))
+            logger.info("ticket %s (%s, %s) for conversation %s", ticket.number, ticket.category, ticket.severity,
+                        mask_id(tracker.sender_id))
+        except Exception:  # the database is down: never claim it was recorded
+            logger.exception(
+                "complaint not saved for conversation %s", mask_id(tracker.sender_id))
+            dispatcher.utter_message(response="utter_complaint_save_failed")
+            return []
+        used = list(tracker.get_slot("complaint_used_variations") or [])
+        responses = domain.get("responses", {})
+        hours = settings.sla_hours[ticket.severity]
+        values = {
+            "ticket_number": ticket.number,
+            "category": name_text(domain, f"utter_name_category_{ticket.category}", language),
+            "hours": hours,
+            "phone": mask_pii(ticket.phone) if ticket.phone else name_text(domain, "utter_name_your_phone", language),
+            "callback_time": ticket.callback_time or name_text(domain, "utter_name_any_time", language),
+        }
+        apology_key, apology = pick(responses, f"utter_complaint_apology_{ticket.category}", language, used)
+        used.append(apology_key)
+        ack_key, ack = pick(responses, f"utter_complaint_ticket_{draft.emotion_level}", language, used)
+        used.append(ack_key)
+        dispatcher.utter_message(text=fill(f"{apology} {ack}", values))
+        if ticket.escalated:
+            dispatcher.utter_message(response=f"utter_complaint_escalate_{ticket.escalation_reason}")
+        return [SlotSet(slot, None) for slot in FORM_SLOTS] + [
+            SlotSet("last_ticket_number", ticket.number),
+            SlotSet("complaint_used_variations", used[-40:]),
+        ]
+
+
+class ActionCancelComplaint(Action):
+    def name(self) -> Text:
+        return "action_cancel_complaint"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(response="utter_complaint_cancelled")
+        return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("requested_slot", None)]
+
+
+class ActionCheckTicket(Action):
+    def name(self) -> Text:
+        return "action_check_ticket"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        language = language_of(tracker)
+        number = next(tracker.get_latest_entity_values("ticket_number"), None)
+        service = tickets()
+        customer_id = tracker.get_slot("customer_id")
+        loop = asyncio.get_running_loop()
+        if number:
+            ticket = await loop.run_in_executor(
+                None, lambda: service.visible_to(number, tracker.sender_id, customer_id))
+            if ticket is None:  # also for another customer's ticket: never reveal it exists
+                dispatcher.utter_message(response="utter_ticket_not_found", ticket_number=number.upper())
+                return []
+            found = [ticket]
+        else:
+            found = await loop.run_in_executor(None, lambda: service.of_customer(tracker.sender_id, customer_id))
+            if not found:
+                dispatcher.utter_message(response="utter_ticket_none")
+                return []
+        for ticket in found[:3]:
+            dispatcher.utter_message(
+                response="utter_ticket_status",
+                ticket_number=ticket.number,
+                category=name_text(domain, f"utter_name_category_{ticket.category}", language),
+                status=name_text(domain, f"utter_name_status_{ticket.status}", language),
+                due=get_settings().local_time(ticket.sla_due_at).strftime("%m-%d %H:%M"),
+            )
+        return []

@@ -1,0 +1,95 @@
+"""Answers product and service questions from the knowledge base, and records feedback on answers."""
+import asyncio
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.kb.assistant import FaqAssistant, FaqReply
+from bot.kb.records import KbRecords
+from bot.kb.service import get_knowledge_base
+from bot.settings import get_settings
+from bot.storage.database import get_database
+
+
+def _assistant() -> FaqAssistant:
+    settings = get_settings()
+    return FaqAssistant(
+        get_knowledge_base(settings), KbRecords(get_database(settings)), settings.kb_feedback_every
+    )
+
+
+def _response_text(domain: Dict[Text, Any], name: str, language: str) -> Optional[str]:
+    """The text of a one-line domain response in `language` (for a button title)."""
+    variants = (domain.get("responses") or {}).get(name) or []
+    for variant in variants:
+        conditions = variant.get("condition") or []
+        if any(c.get("name") == "language" and c.get("value") == language for c in conditions):
+            return variant.get("text")
+    plain = [v for v in variants if not v.get("condition")]
+    return plain[0].get("text") if plain else None
+
+
+class ActionAnswerQuestion(Action):
+    def name(self) -> Text:
+        return "action_answer_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        question = "" if text.startswith("/") else text
+        chosen: Optional[str] = next(tracker.get_latest_entity_values("kb_entry_id"), None)
+        answers = int(tracker.get_slot("kb_answer_count") or 0)
+        reply: FaqReply = await asyncio.get_running_loop().run_in_executor(
+            None,
+            lambda: _assistant().reply(
+                tracker.sender_id, question, tracker.get_slot("language"),
+                previous_entry_id=tracker.get_slot("kb_last_entry"), chosen_entry_id=chosen,
+                answers_so_far=answers,
+            ),
+        )
+        events: List[Dict[Text, Any]] = []
+        if reply.language != tracker.get_slot("language"):
+            events.append(SlotSet("language", reply.language))
+        if reply.kind == "answer":
+            dispatcher.utter_message(text=reply.text)
+            if reply.ask_feedback:
+                dispatcher.utter_message(response="utter_kb_ask_feedback")
+            events += [
+                SlotSet("kb_last_entry", reply.entry_id),
+                SlotSet("kb_last_question", question or None),
+                SlotSet("kb_answer_count", answers + 1),
+            ]
+        elif reply.kind == "choose":
+            buttons = [{"title": t, "payload": p} for t, p in reply.buttons]
+            escape = _response_text(domain, "utter_kb_button_none_of_these", reply.language)
+            if escape:
+                buttons.append({"title": escape, "payload": "/request_human"})
+            dispatcher.utter_message(response="utter_kb_choose", buttons=buttons)
+        else:
+            dispatcher.utter_message(response="utter_kb_no_answer")
+        return events
+
+
+class ActionRecordKbFeedback(Action):
+    def name(self) -> Text:
+        return "action_record_kb_feedback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        entry_id = tracker.get_slot("kb_last_entry")
+        helpful = (tracker.latest_message or {}).get("intent", {}).get("name") == "kb_helpful"
+        if not entry_id:
+            dispatcher.utter_message(response="utter_how_can_help")
+            return []
+        settings = get_settings()
+        records = KbRecords(get_database(settings))
+        await asyncio.get_running_loop().run_in_executor(
+            None,
+            lambda: records.record_feedback(tracker.sender_id, entry_id, tracker.get_slot("kb_last_question"), helpful),
+        )
+        dispatcher.utter_message(response="utter_kb_thanks_helpful" if helpful else "utter_kb_sorry_unhelpful")
+        return []

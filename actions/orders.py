@@ -1,0 +1,31 @@
+"""Answers an order number or a phone number the customer gives."""
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.customers.directory import CustomerDirectory
+from bot.customers.order_status import answer_order_query
+from bot.observability.masking import mask_pii
+from bot.settings import get_settings
+from bot.storage.database import get_database
+
+
+class ActionCheckOrder(Action):
+    def name(self) -> Text:
+        return "action_check_order"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        order_number = next(tracker.get_latest_entity_values("order_number"), None)
+        phone = next(tracker.get_latest_entity_values("phone_number"), None)
+        if order_number:
+            directory = CustomerDirectory(get_database(get_settings()))
+            answer = answer_order_query(directory, order_number, tracker.get_slot("customer_id"))
+            dispatcher.utter_message(response=answer.response, **answer.values)
+        elif phone:
+            dispatcher.utter_message(response="utter_phone_noted", masked_phone=mask_pii(phone))
+        else:
+            dispatcher.utter_message(response="utter_ask_order_number")
+        return []

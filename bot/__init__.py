@@ -1,0 +1,1 @@
+"""Customer-service assistant: plain Python services behind a Rasa 3.6 assistant."""

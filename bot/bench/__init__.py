@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` writes benchmarks/reports/latest.md. Figures, never test assertions."""

@@ -1,0 +1,192 @@
+"""Command line: `python -m bot <command>`. `make run` and `make test` call it."""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from typing import List, Optional
+
+from bot.settings import SettingsError, get_settings
+
+
+def _cmd_migrate(_args: argparse.Namespace) -> int:
+    from bot.storage.database import get_database
+    from bot.storage.migrations import migrate
+
+    version = migrate(get_database(get_settings()).engine)
+    print(f"Database schema at version {version}")
+    return 0
+
+
+def _cmd_load_demo(_args: argparse.Namespace) -> int:
+    from bot.customers.demo_loader import load_demo_store
+    from bot.storage.migrations import migrated_database
+
+    settings = get_settings()
+    result = load_demo_store(migrated_database(settings), settings.demo_store_file)
+    print(f"Loaded {result.customers} customers and {result.orders} orders from {settings.demo_store_file}")
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from bot.runtime.training import ensure_model
+
+    ensure_model(get_settings(), force=args.force)
+    return 0
+
+
+def _rasa(args: List[str]) -> int:
+    from bot.runtime.environment import child_environment, venv_bin
+
+    settings = get_settings()
+    return subprocess.call([venv_bin("rasa"), *args], cwd=settings.project_root, env=child_environment(settings))
+
+
+def _cmd_validate(_args: argparse.Namespace) -> int:
+    return _rasa(["data", "validate", "--max-history", "4"])
+
+
+def _cmd_run(_args: argparse.Namespace) -> int:
+    from bot.runtime.assistant import start_assistant
+    from bot.runtime.supervisor import StartupError, Supervisor
+
+    settings = get_settings()
+    supervisor = Supervisor()
+    supervisor.install_signal_handlers()
+    try:
+        running = start_assistant(settings, supervisor)
+        print(
+            "\n  星河数码客服助手 / Galaxy Digital assistant is running\n"
+            f"  REST channel   POST {running.rest_webhook}\n"
+            f"  socket.io      {running.socketio}\n"
+            f"  HTTP API       {running.http_api}\n"
+            f"  Action server  {running.action_server}\n"
+            "  Try it:  curl -s -XPOST "
+            f"{running.rest_webhook} -d '{{\"sender\":\"me\",\"message\":\"你好\"}}'\n"
+            "  Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        exited = supervisor.wait_for_exit()
+        print(f"{exited.name} stopped unexpectedly (exit code {exited.process.returncode}); stopping.", file=sys.stderr)
+        return 1
+    except StartupError as error:
+        print(f"Could not start the assistant: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping…", flush=True)
+        return 0
+    finally:
+        supervisor.stop_all()
+
+
+def _cmd_shell(_args: argparse.Namespace) -> int:
+    from bot.runtime.assistant import action_server_argv, prepare_database
+    from bot.runtime.environment import child_environment, model_path, write_endpoints
+    from bot.runtime.supervisor import Supervisor
+    from bot.runtime.training import ensure_model
+
+    settings = get_settings()
+    prepare_database(settings)
+    ensure_model(settings)
+    write_endpoints(settings)
+    supervisor = Supervisor()
+    env = child_environment(settings)
+    actions = supervisor.start("action server", action_server_argv(settings), env, settings.project_root)
+    try:
+        supervisor.wait_until_ready(
+            actions, settings.action_server_url.replace("/webhook", "/health"), settings.startup_timeout_s
+        )
+        return _rasa(
+            ["shell", "--model", str(model_path(settings)), "--endpoints", str(settings.var_dir / "endpoints.yml")]
+        )
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        supervisor.stop_all()
+
+
+def _cmd_test(args: argparse.Namespace) -> int:
+    from bot.runtime.environment import child_environment
+    from bot.runtime.training import ensure_model
+
+    settings = get_settings()
+    ensure_model(settings)
+    env = child_environment(settings)
+    command = [sys.executable, "-m", "pytest", "-ra", *args.pytest_args]
+    print("==> Running the test suite: " + " ".join(command[2:]), flush=True)
+    return subprocess.call(command, cwd=settings.project_root, env=env)
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.bench.runner import run_all
+
+    settings = get_settings()
+    out = Path(args.out) if args.out else settings.project_root / "benchmarks" / "reports" / "latest.md"
+    if args.smoke:  # a few seconds of everything: for the test suite
+        report = run_all(settings, 1000, False, out, load_levels=(2,), load_duration=5, with_baseline=False,
+                         with_training=False)
+    else:
+        levels = tuple(int(x) for x in args.levels.split(","))
+        report = run_all(settings, args.synthetic_size, not args.skip_response_selector, out, load_levels=levels,
+                         load_duration=args.load_duration, with_load=not args.skip_load,
+                         with_baseline=not args.skip_baseline)
+    print(f"Report written to {report}")
+    print(report.read_text(encoding="utf-8"))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Galaxy Digital customer-service assistant")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="set up the database, train if needed, start all servers").set_defaults(func=_cmd_run)
+    commands.add_parser("shell", help="chat with the assistant in the terminal").set_defaults(func=_cmd_shell)
+    train = commands.add_parser("train", help="train the Rasa model if data or config changed")
+    train.add_argument("--force", action="store_true", help="train even if nothing changed")
+    train.set_defaults(func=_cmd_train)
+    commands.add_parser("migrate", help="create or migrate the database schema").set_defaults(func=_cmd_migrate)
+    commands.add_parser("load-demo", help="load the demo store's customers and orders").set_defaults(func=_cmd_load_demo)
+    commands.add_parser("validate", help="rasa data validate (no story conflicts)").set_defaults(func=_cmd_validate)
+    bench = commands.add_parser("bench", help="run the benchmarks and write a Markdown report")
+    bench.add_argument("--out", help="report path (default benchmarks/reports/latest.md)")
+    bench.add_argument("--synthetic-size", type=int, default=50_000, help="entries in the synthetic knowledge base")
+    bench.add_argument("--skip-response-selector", action="store_true", help="skip training Rasa's ResponseSelector")
+    bench.add_argument("--levels", default="1,10,50", help="concurrent customers, comma-separated")
+    bench.add_argument("--load-duration", type=float, default=120, help="seconds of load per level and channel")
+    bench.add_argument("--skip-load", action="store_true", help="skip the latency-under-load benchmark")
+    bench.add_argument("--skip-baseline", action="store_true", help="skip the plain `rasa init` comparison")
+    bench.add_argument("--smoke", action="store_true", help="a few seconds of each benchmark (used by the tests)")
+    bench.set_defaults(func=_cmd_bench)
+    from bot.complaints.cli import add_parser as add_complaints_parser
+    from bot.emotion.cli import add_parser as add_emotion_parser
+    from bot.kb.cli import add_parser as add_kb_parser
+
+    add_kb_parser(commands)
+    add_emotion_parser(commands)
+    add_complaints_parser(commands)
+    test = commands.add_parser("test", help="train if needed, then run the whole test suite")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest")
+    test.set_defaults(func=_cmd_test)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    from bot.observability.masking import configure_logging
+
+    try:
+        configure_logging(get_settings().log_level)
+        return int(args.func(args) or 0)
+    except SettingsError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # operator-facing: one clear line, not a traceback
+        from bot.customers.demo_loader import DemoDataError
+        from bot.runtime.training import TrainingError
+
+        if isinstance(error, (DemoDataError, TrainingError)):
+            print(f"Error: {error}", file=sys.stderr)
+            return 1
+        raise

@@ -1,0 +1,1 @@
+"""Complaints: validation, severity and SLA, tickets that are never lost or duplicated."""

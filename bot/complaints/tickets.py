@@ -1,0 +1,201 @@
+"""Creates and looks up complaint tickets. A ticket number exists only once its row is committed,
+and submitting the same complaint twice (a double tap, a retry) returns the first ticket."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import List, Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from bot.complaints.rules import CATEGORIES, assess, sla_deadline
+from bot.storage.database import Database
+from bot.storage.models import Ticket, TicketEvent, utcnow
+
+STATUSES = ("open", "in_progress", "resolved", "closed")
+TICKET_NUMBER = re.compile(r"^TK\d{10}$")
+
+
+class TicketError(ValueError):
+    """A request about a ticket cannot be carried out; the message says why."""
+
+
+@dataclass(frozen=True)
+class ComplaintDraft:
+    conversation_id: str
+    customer_id: Optional[str]
+    category: str
+    description: str
+    emotion_level: str
+    emotion_score: float
+    language: str
+    order_number: Optional[str] = None
+    phone: Optional[str] = None
+    callback_time: Optional[str] = None
+    is_vip: bool = False
+
+
+@dataclass(frozen=True)
+class TicketView:
+    number: str
+    conversation_id: str
+    customer_id: Optional[str]
+    category: str
+    severity: str
+    status: str
+    order_number: Optional[str]
+    description: str
+    phone: Optional[str]
+    callback_time: Optional[str]
+    emotion_level: str
+    sla_due_at: datetime
+    escalated: bool
+    escalation_reason: Optional[str]
+    created_at: datetime
+    created_now: bool = False
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    status: str
+    note: Optional[str]
+    actor: str
+    at: datetime
+
+
+def idempotency_key(draft: ComplaintDraft) -> str:
+    basis = "|".join([draft.conversation_id, draft.category, draft.order_number or "",
+                      re.sub(r"\s+", "", draft.description.lower())])
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()
+
+
+class TicketService:
+    def __init__(self, database: Database, sla_hours: dict) -> None:
+        self._db = database
+        self._sla_hours = sla_hours
+
+    def submit(self, draft: ComplaintDraft, now: Optional[datetime] = None) -> TicketView:
+        if draft.category not in CATEGORIES:
+            raise TicketError(f"unknown category {draft.category!r}")
+        key = idempotency_key(draft)
+        existing = self._by_key(key)
+        if existing:
+            return existing
+        now = now or utcnow()
+        repeat = bool(draft.order_number) and self._has_ticket_for_order(draft.order_number)
+        assessment = assess(draft.description, draft.emotion_level, draft.is_vip, repeat)
+        for _attempt in range(5):  # two submissions racing for the same number: the loser retries
+            number = self._next_number(now)
+            try:
+                with self._db.session() as session, session.begin():
+                    ticket = Ticket(
+                        number=number, idempotency_key=key, conversation_id=draft.conversation_id,
+                        customer_id=draft.customer_id, category=draft.category, severity=assessment.severity,
+                        emotion_level=draft.emotion_level, emotion_score=draft.emotion_score,
+                        order_number=draft.order_number, description=draft.description, phone=draft.phone,
+                        callback_time=draft.callback_time, language=draft.language, status="open",
+                        sla_due_at=sla_deadline(assessment.severity, now, self._sla_hours),
+                        escalated=assessment.escalate, escalation_reason=assessment.reason,
+                        created_at=now, updated_at=now,
+                    )
+                    session.add(ticket)
+                    session.flush()
+                    session.add(TicketEvent(ticket_id=ticket.id, status="open", note="created", actor="assistant",
+                                            created_at=now))
+                view = self._by_key(key)
+                assert view is not None
+                return TicketView(**{**view.__dict__, "created_now": True})
+            except IntegrityError:
+                existing = self._by_key(key)
+                if existing:
+                    return existing
+        raise TicketError("could not allocate a ticket number")
+
+    def _next_number(self, now: datetime) -> str:
+        prefix = f"TK{now:%y%m%d}"
+        with self._db.session() as session:
+            last = session.execute(
+                select(func.max(Ticket.number)).where(Ticket.number.like(f"{prefix}%"))
+            ).scalar()
+        sequence = int(last[-4:]) + 1 if last else 1
+        return f"{prefix}{sequence:04d}"
+
+    def _has_ticket_for_order(self, order_number: str) -> bool:
+        with self._db.session() as session:
+            return session.execute(
+                select(func.count()).select_from(Ticket).where(Ticket.order_number == order_number)
+            ).scalar() > 0
+
+    def _by_key(self, key: str) -> Optional[TicketView]:
+        with self._db.session() as session:
+            ticket = session.execute(select(Ticket).where(Ticket.idempotency_key == key)).scalars().first()
+            return _view(ticket) if ticket else None
+
+    def get(self, number: str) -> Optional[TicketView]:
+        with self._db.session() as session:
+            ticket = session.execute(select(Ticket).where(Ticket.number == number.upper())).scalars().first()
+            return _view(ticket) if ticket else None
+
+    def visible_to(self, number: str, conversation_id: str, customer_id: Optional[str]) -> Optional[TicketView]:
+        """The ticket if it belongs to this customer (or, for an unknown customer, this conversation)."""
+        ticket = self.get(number)
+        if ticket is None:
+            return None
+        if customer_id and ticket.customer_id == customer_id:
+            return ticket
+        if ticket.conversation_id == conversation_id:
+            return ticket
+        return None
+
+    def of_customer(self, conversation_id: str, customer_id: Optional[str]) -> List[TicketView]:
+        query = select(Ticket).order_by(Ticket.created_at.desc())
+        if customer_id:
+            query = query.where((Ticket.customer_id == customer_id) | (Ticket.conversation_id == conversation_id))
+        else:
+            query = query.where(Ticket.conversation_id == conversation_id)
+        with self._db.session() as session:
+            return [_view(t) for t in session.execute(query.limit(10)).scalars()]
+
+    def list(self, status: Optional[str] = None, category: Optional[str] = None) -> List[TicketView]:
+        query = select(Ticket).order_by(Ticket.sla_due_at)
+        if status:
+            query = query.where(Ticket.status == status)
+        if category:
+            query = query.where(Ticket.category == category)
+        with self._db.session() as session:
+            return [_view(t) for t in session.execute(query).scalars()]
+
+    def set_status(self, number: str, status: str, note: Optional[str], actor: str) -> TicketView:
+        if status not in STATUSES:
+            raise TicketError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+        with self._db.session() as session, session.begin():
+            ticket = session.execute(select(Ticket).where(Ticket.number == number.upper())).scalars().first()
+            if ticket is None:
+                raise TicketError(f"no ticket {number}")
+            ticket.status = status
+            ticket.updated_at = utcnow()
+            session.add(TicketEvent(ticket_id=ticket.id, status=status, note=note, actor=actor))
+        view = self.get(number)
+        assert view is not None
+        return view
+
+    def history(self, number: str) -> List[HistoryItem]:
+        with self._db.session() as session:
+            rows = session.execute(
+                select(TicketEvent).join(Ticket, Ticket.id == TicketEvent.ticket_id)
+                .where(Ticket.number == number.upper()).order_by(TicketEvent.id)
+            ).scalars().all()
+            return [HistoryItem(r.status, r.note, r.actor, r.created_at) for r in rows]
+
+
+def _view(ticket: Ticket) -> TicketView:
+    return TicketView(
+        number=ticket.number, conversation_id=ticket.conversation_id, customer_id=ticket.customer_id,
+        category=ticket.category, severity=ticket.severity, status=ticket.status,
+        order_number=ticket.order_number, description=ticket.description, phone=ticket.phone,
+        callback_time=ticket.callback_time, emotion_level=ticket.emotion_level, sla_due_at=ticket.sla_due_at,
+        escalated=ticket.escalated, escalation_reason=ticket.escalation_reason, created_at=ticket.created_at,
+    )

@@ -1,0 +1,1 @@
+"""Customers, their channel identities and their orders."""

@@ -1,0 +1,1 @@
+"""Language handling for the NLU pipeline: tokenization and language detection."""

@@ -1,0 +1,1 @@
+"""Logging that carries conversation ids and never shows a customer's personal data."""

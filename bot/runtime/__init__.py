@@ -1,0 +1,1 @@
+"""Running the assistant: training, child processes, endpoints."""

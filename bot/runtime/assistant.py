@@ -1,0 +1,97 @@
+"""Brings the whole assistant up: database, model, action server, Rasa server."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List
+
+from bot.customers.demo_loader import load_demo_store
+from bot.runtime.environment import child_environment, model_path, venv_bin, write_endpoints
+from bot.runtime.supervisor import Supervisor
+from bot.runtime.training import ensure_model
+from bot.settings import Settings
+from bot.storage.database import get_database
+from bot.storage.migrations import migrate
+
+
+def prepare_database(settings: Settings) -> int:
+    """Creates or migrates the schema and (by default) loads the demo store; returns the schema version."""
+    database = get_database(settings)
+    version = migrate(database.engine)
+    print(f"==> Database ready (schema v{version}): {_safe_url(settings.database_url)}", flush=True)
+    if settings.load_demo_data:
+        result = load_demo_store(database, settings.demo_store_file)
+        print(f"==> Demo store loaded: {result.customers} customers, {result.orders} orders", flush=True)
+    return version
+
+
+def action_server_argv(settings: Settings) -> List[str]:
+    return [venv_bin("python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)]
+
+
+def rasa_server_argv(settings: Settings) -> List[str]:
+    return [
+        venv_bin("rasa"), "run", "--enable-api",
+        "--interface", settings.host, "--port", str(settings.rasa_port),
+        "--cors", settings.cors_origins,
+        "--model", str(model_path(settings)),
+        "--endpoints", str(settings.var_dir / "endpoints.yml"),
+        "--credentials", "credentials.yml",
+    ]
+
+
+@dataclass(frozen=True)
+class RunningAssistant:
+    rest_webhook: str
+    socketio: str
+    http_api: str
+    action_server: str
+
+
+def start_assistant(settings: Settings, supervisor: Supervisor, train: bool = True) -> RunningAssistant:
+    prepare_database(settings)
+    if train:
+        ensure_model(settings)
+    write_endpoints(settings)
+    env = child_environment(settings)
+    print(f"==> Starting the action server on port {settings.action_port}", flush=True)
+    actions = supervisor.start("action server", action_server_argv(settings), env, settings.project_root)
+    supervisor.wait_until_ready(
+        actions, settings.action_server_url.replace("/webhook", "/health"), settings.startup_timeout_s
+    )
+    warm_up(settings)
+    print(f"==> Starting the Rasa server on port {settings.rasa_port} (loading the model takes a moment)", flush=True)
+    rasa = supervisor.start("Rasa server", rasa_server_argv(settings), env, settings.project_root)
+    supervisor.wait_until_ready(rasa, settings.rasa_url + "/", settings.startup_timeout_s)
+    return RunningAssistant(
+        rest_webhook=f"{settings.rasa_url}/webhooks/rest/webhook",
+        socketio=f"{settings.rasa_url}/socket.io",
+        http_api=f"{settings.rasa_url}/status",
+        action_server=settings.action_server_url,
+    )
+
+
+def warm_up(settings: Settings) -> None:
+    """Has the action server load the knowledge base and the emotion scorer now, not on a customer's message."""
+    import json
+    import time
+    import urllib.request
+
+    tracker = {"sender_id": "warm-up", "slots": {}, "latest_message": {}, "events": [], "paused": False,
+               "followup_action": None, "active_loop": {}, "latest_action_name": None}
+    body = json.dumps({"next_action": "action_warm_up", "sender_id": "warm-up", "tracker": tracker,
+                       "domain": {}, "version": "3.6.21"}).encode()
+    request = urllib.request.Request(settings.action_server_url, data=body,
+                                     headers={"Content-Type": "application/json"})
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            response.read()
+        print(f"==> Knowledge base and emotion scorer loaded in {time.monotonic() - started:.1f} s", flush=True)
+    except OSError as error:  # not fatal: the first question will load them instead
+        print(f"==> Warm-up skipped ({error}); the first question will load the knowledge base", flush=True)
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

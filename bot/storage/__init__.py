@@ -1,0 +1,1 @@
+"""Persistence: one SQLAlchemy database for our records and Rasa's tracker store."""

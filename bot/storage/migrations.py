@@ -1,0 +1,69 @@
+"""Creates or migrates the schema: `python -m bot migrate`. Each step runs once, in order."""
+from __future__ import annotations
+
+import logging
+from typing import Callable, List
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+
+from bot.settings import Settings
+from bot.storage.database import Database
+from bot.storage.models import KbFeedback, KbQuery, SchemaVersion, Ticket, TicketEvent
+
+logger = logging.getLogger(__name__)
+
+
+def _v1_initial(connection: Connection) -> None:
+    from bot.storage.models import ChannelIdentity, Customer, Order
+
+    for model in (Customer, ChannelIdentity, Order):
+        model.__table__.create(connection, checkfirst=True)
+
+
+def _v2_knowledge_base_records(connection: Connection) -> None:
+    KbQuery.__table__.create(connection, checkfirst=True)
+    KbFeedback.__table__.create(connection, checkfirst=True)
+
+
+def _v3_tickets(connection: Connection) -> None:
+    Ticket.__table__.create(connection, checkfirst=True)
+    TicketEvent.__table__.create(connection, checkfirst=True)
+
+
+# Append new steps; never edit or reorder released ones.
+MIGRATIONS: List[Callable[[Connection], None]] = [_v1_initial, _v2_knowledge_base_records, _v3_tickets]
+
+
+def current_version(engine: Engine) -> int:
+    with engine.connect() as connection:
+        if not engine.dialect.has_table(connection, SchemaVersion.__tablename__):
+            return 0
+        version = connection.execute(
+            select(SchemaVersion.version).order_by(SchemaVersion.id.desc()).limit(1)
+        ).scalar()
+        return int(version or 0)
+
+
+def migrate(engine: Engine) -> int:
+    """Applies the pending steps and returns the schema version now in place."""
+    version = current_version(engine)
+    for number, step in enumerate(MIGRATIONS, start=1):
+        if number <= version:
+            continue
+        with engine.begin() as connection:
+            SchemaVersion.__table__.create(connection, checkfirst=True)
+            step(connection)
+            connection.execute(SchemaVersion.__table__.insert().values(version=number))
+        logger.info("Database schema migrated to version %d", number)
+        version = number
+    return version
+
+
+def migrated_database(settings: Settings) -> Database:
+    """The process's database with the schema brought up to date (for operator commands)."""
+    from bot.storage.database import get_database
+
+    database = get_database(settings)
+    migrate(database.engine)
+    return database

@@ -1,0 +1,145 @@
+"""Tables for the assistant's own records (Rasa keeps conversations in its `events` table)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class SchemaVersion(Base):
+    __tablename__ = "bot_schema_version"
+
+    id = Column(Integer, primary_key=True)
+    version = Column(Integer, nullable=False)
+    applied_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id = Column(String(64), primary_key=True)
+    name = Column(String(128), nullable=False)
+    tier = Column(String(16), nullable=False, default="regular")  # regular | vip
+    language = Column(String(8), nullable=False, default="zh")
+    phone = Column(String(32))
+    email = Column(String(255))
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    identities = relationship("ChannelIdentity", back_populates="customer", cascade="all, delete-orphan")
+    orders = relationship("Order", back_populates="customer", cascade="all, delete-orphan")
+
+
+class ChannelIdentity(Base):
+    """How a customer is known on a channel: a WeChat openid, a web login, a REST sender id."""
+
+    __tablename__ = "channel_identities"
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_identity_channel_external"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    customer_id = Column(String(64), ForeignKey("customers.id", ondelete="CASCADE"), nullable=False)
+    channel = Column(String(32), nullable=False)
+    external_id = Column(String(128), nullable=False, index=True)
+
+    customer = relationship("Customer", back_populates="identities")
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    order_number = Column(String(32), primary_key=True)
+    customer_id = Column(String(64), ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+    status = Column(String(16), nullable=False)  # paid | shipped | delivered | cancelled | returned
+    items = Column(Text, nullable=False)  # human-readable summary, e.g. "AirPods Pro 2 x1"
+    total_cents = Column(Integer, nullable=False)
+    currency = Column(String(3), nullable=False, default="CNY")
+    placed_at = Column(DateTime, nullable=False)
+    carrier = Column(String(32))
+    tracking_number = Column(String(64))
+
+    customer = relationship("Customer", back_populates="orders")
+
+
+class KbQuery(Base):
+    """Every knowledge-base question and what the assistant did with it."""
+
+    __tablename__ = "kb_queries"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    question = Column(Text, nullable=False)
+    normalized = Column(String(255), nullable=False, index=True)
+    language = Column(String(8), nullable=False)
+    outcome = Column(String(16), nullable=False)  # answered | choices | unanswered | chosen
+    entry_id = Column(String(64))
+    score = Column(Float)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class KbFeedback(Base):
+    """A customer's answer to "was this helpful?"."""
+
+    __tablename__ = "kb_feedback"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    entry_id = Column(String(64), nullable=False, index=True)
+    question = Column(Text)
+    helpful = Column(Boolean, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class Ticket(Base):
+    """A complaint: told to the customer only after this row is committed."""
+
+    __tablename__ = "tickets"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    number = Column(String(16), nullable=False, unique=True)
+    idempotency_key = Column(String(64), nullable=False, unique=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    customer_id = Column(String(64), index=True)
+    category = Column(String(24), nullable=False)
+    severity = Column(String(12), nullable=False)  # critical | high | normal
+    emotion_level = Column(String(8), nullable=False)
+    emotion_score = Column(Float, nullable=False)
+    order_number = Column(String(32), index=True)
+    description = Column(Text, nullable=False)
+    phone = Column(String(32))
+    callback_time = Column(String(64))
+    language = Column(String(8), nullable=False, default="zh")
+    status = Column(String(16), nullable=False, default="open")  # open | in_progress | resolved | closed
+    sla_due_at = Column(DateTime, nullable=False)
+    escalated = Column(Boolean, nullable=False, default=False)
+    escalation_reason = Column(String(64))
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class TicketEvent(Base):
+    """The history of a ticket's status."""
+
+    __tablename__ = "ticket_events"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    status = Column(String(16), nullable=False)
+    note = Column(Text)
+    actor = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)

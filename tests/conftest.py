@@ -1,0 +1,28 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.runtime.training import ensure_model
+from bot.settings import Settings, load_settings
+
+# Offline and quiet, also for Rasa code imported into the test process.
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+
+
+@pytest.fixture(scope="session")
+def project_settings() -> Settings:
+    return load_settings({})
+
+
+@pytest.fixture(scope="session")
+def trained_model(project_settings: Settings) -> Path:
+    """The model trained from the repository's data (reused when nothing changed)."""
+    return ensure_model(project_settings).model
+
+
+@pytest.fixture
+def tmp_settings(tmp_path: Path) -> Settings:
+    return load_settings({"BOT_VAR_DIR": str(tmp_path), "BOT_DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}"})

@@ -1,0 +1,110 @@
+"""Complaint conversations over REST against the real servers; tickets checked in the database."""
+import re
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.support.processes import AssistantProcess
+
+TICKET = re.compile(r"TK\d{10}")
+DELIVERY = '/inform{"complaint_category":"delivery"}'
+APOLOGIES = ("抱歉", "对不起", "不好意思")  # the variation is picked at random
+
+
+@pytest.fixture(scope="module")
+def assistant(trained_model, tmp_path_factory):
+    process = AssistantProcess(var_dir=tmp_path_factory.mktemp("complaints-var"))
+    process.start()
+    yield process
+    process.stop()
+
+
+def tickets(assistant, where="1=1"):
+    engine = create_engine(f"sqlite:///{assistant.var_dir / 'assistant.db'}")
+    with engine.connect() as connection:
+        return [dict(r._mapping) for r in connection.execute(text(f"select * from tickets where {where}"))]
+
+
+def joined(messages):
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def test_calm_complaint_end_to_end(assistant):
+    sender = "demo-li"  # 李强, owner of GD2611200003
+    opening = assistant.say(sender, "我要投诉")
+    assert any(word in opening[0]["text"] for word in APOLOGIES), opening[0]["text"]
+    assert DELIVERY in [b["payload"] for b in opening[-1]["buttons"]]
+    assert "订单号" in joined(assistant.say(sender, DELIVERY))
+    assert "具体" in joined(assistant.say(sender, "GD2611200003"))
+    assert "手机号" in joined(assistant.say(sender, "买的手环下单五天了还没发货"))
+    assert "时间" in joined(assistant.say(sender, "13923456789"))
+    done = joined(assistant.say(sender, "明天上午"))
+    number = TICKET.search(done).group(0)
+    assert "139****6789" in done and "13923456789" not in done
+    assert "24 小时" in done
+    row = tickets(assistant, f"number = '{number}'")[0]
+    assert (row["category"], row["order_number"], row["phone"], row["callback_time"], row["status"]) == (
+        "delivery", "GD2611200003", "13923456789", "明天上午", "open")
+    assert row["customer_id"] == "C1002" and not row["escalated"]
+
+    status = joined(assistant.say(sender, "我的投诉处理得怎么样了"))
+    assert number in status
+    stranger = joined(assistant.say(f"x-{uuid.uuid4().hex[:6]}", f"帮我查下工单{number}的进度"))
+    assert "没有在您的记录里找到" in stranger and "物流" not in stranger
+
+
+def test_angry_customer_gets_the_short_path_and_a_person(assistant):
+    sender = f"angry-{uuid.uuid4().hex[:6]}"
+    first = joined(assistant.say(sender, "气死我了！！！快递员把包裹扔在门口被偷了，你们的配送太垃圾了"))
+    assert "手机号" in first or "电话" in first  # description already taken: straight to the phone
+    assert "哪方面" not in first
+    done = assistant.say(sender, "13812345678")
+    text_ = joined(done)
+    assert TICKET.search(text_) and "4 小时" in text_
+    assert "/request_human" in [b["payload"] for m in done for b in m.get("buttons", [])]
+    row = tickets(assistant, f"conversation_id = '{sender}'")[0]
+    assert row["escalated"] and row["escalation_reason"] == "angry" and row["severity"] == "high"
+    assert row["emotion_level"] == "angry" and row["category"] == "delivery"
+
+
+def test_correction_question_in_the_middle_and_invalid_order(assistant):
+    sender = "demo-vip-wang"  # owns GD2610150001 and GD2611180002
+    assistant.say(sender, "I want to make a complaint")
+    assert "order number" in joined(assistant.say(sender, DELIVERY)).lower()
+    invalid = joined(assistant.say(sender, "GD0000000000"))
+    assert "couldn't find" in invalid.lower() or "can't find" in invalid.lower()
+    faq = joined(assistant.say(sender, "who pays for return shipping?"))
+    assert "shipping" in faq.lower() and "order number" in faq.lower()  # answered, then back to the form
+    assistant.say(sender, "GD2610150001")
+    assistant.say(sender, "The AirPods case arrived late and the box was crushed")
+    corrected = joined(assistant.say(sender, "sorry, the order is actually GD2611180002"))
+    assert "phone" in corrected.lower()
+    assistant.say(sender, "+44 7700 900123")
+    done = joined(assistant.say(sender, "any time"))
+    number = TICKET.search(done).group(0)
+    row = tickets(assistant, f"number = '{number}'")[0]
+    assert row["order_number"] == "GD2611180002" and row["phone"] == "+447700900123"
+    assert row["language"] == "en" and row["escalated"] and row["escalation_reason"] == "vip"
+
+
+def test_cancel_leaves_no_ticket(assistant):
+    sender = f"cancel-{uuid.uuid4().hex[:6]}"
+    assistant.say(sender, "我要投诉")
+    assistant.say(sender, DELIVERY)
+    cancelled = joined(assistant.say(sender, "算了，不投诉了"))
+    assert "取消" in cancelled or "不登记" in cancelled
+    assert tickets(assistant, f"conversation_id = '{sender}'") == []
+    assert "没有投诉工单" in joined(assistant.say(sender, "我的投诉进度怎么样"))
+
+
+def test_resubmitting_does_not_duplicate(assistant):
+    sender = f"dup-{uuid.uuid4().hex[:6]}"
+    for _ in range(2):  # the same complaint, told twice in full
+        assistant.say(sender, "我要投诉")
+        assistant.say(sender, '/inform{"complaint_category":"quality"}')
+        assistant.say(sender, "没有")
+        assistant.say(sender, "新买的耳机左边没有声音")
+        assistant.say(sender, "15034567890")
+        assistant.say(sender, "随时")
+    assert len(tickets(assistant, f"conversation_id = '{sender}'")) == 1

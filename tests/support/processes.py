@@ -1,0 +1,97 @@
+"""Starts the real assistant (`python -m bot run`) on free ports for integration tests."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class AssistantProcess:
+    """One `python -m bot run` with its own ports and var folder (database, endpoints)."""
+
+    var_dir: Path
+    rasa_port: int = field(default_factory=free_port)
+    action_port: int = field(default_factory=free_port)
+    extra_env: Dict[str, str] = field(default_factory=dict)
+    process: Optional[subprocess.Popen] = None
+    log_path: Optional[Path] = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def environment(self) -> Dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            BOT_RASA_PORT=str(self.rasa_port),
+            BOT_ACTION_PORT=str(self.action_port),
+            BOT_VAR_DIR=str(self.var_dir),
+            BOT_DATABASE_URL=f"sqlite:///{self.var_dir / 'assistant.db'}",
+        )
+        env.update(self.extra_env)
+        return env
+
+    def start(self, timeout_s: float = 240) -> None:
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.var_dir / f"run-{self.rasa_port}.log"
+        log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"], cwd=PROJECT_ROOT, env=self.environment(),
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"bot run exited early:\n{self.log_tail()}")
+            if b"is running" in self.log_path.read_bytes():
+                return
+            time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"bot run did not come up in {timeout_s} s:\n{self.log_tail()}")
+
+    def stop(self, timeout_s: float = 30) -> int:
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=timeout_s)
+
+    def child_processes(self) -> List[str]:
+        """Command lines of any process still serving this instance's ports."""
+        out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+        marks = (f"--port {self.rasa_port}", f"--port {self.action_port}")
+        return [line for line in out.splitlines() if any(m in line for m in marks)]
+
+    def log_tail(self, lines: int = 60) -> str:
+        if not self.log_path or not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def say(self, sender: str, message: str) -> List[dict]:
+        """Sends a customer message over the REST channel and returns the bot's messages."""
+        body = json.dumps({"sender": sender, "message": message}).encode()
+        request = urllib.request.Request(
+            f"{self.url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    def tracker(self, sender: str) -> dict:
+        with urllib.request.urlopen(f"{self.url}/conversations/{sender}/tracker", timeout=30) as response:
+            return json.loads(response.read())
