@@ -8,6 +8,7 @@ run: setup
 	@.venv/bin/python -m bot run
 
 test: setup
+	@scripts/ensure_browser.sh
 	@.venv/bin/python -m bot test
 
 shell: setup

@@ -4,7 +4,7 @@ import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -195,12 +195,14 @@ class ActionSubmitComplaint(Action):
         ack_key, ack = pick(responses, f"utter_complaint_ticket_{draft.emotion_level}", language, used)
         used.append(ack_key)
         dispatcher.utter_message(text=fill(f"{apology} {ack}", values))
-        if ticket.escalated:
-            dispatcher.utter_message(response=f"utter_complaint_escalate_{ticket.escalation_reason}")
-        return [SlotSet(slot, None) for slot in FORM_SLOTS] + [
+        events: List[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS] + [
             SlotSet("last_ticket_number", ticket.number),
             SlotSet("complaint_used_variations", used[-40:]),
         ]
+        if ticket.escalated:  # the documented escalation rule: a person takes over, with the ticket attached
+            dispatcher.utter_message(response=f"utter_complaint_escalate_{ticket.escalation_reason}")
+            events += [SlotSet("handoff_reason", ticket.escalation_reason), FollowupAction("action_request_human")]
+        return events
 
 
 class ActionCancelComplaint(Action):

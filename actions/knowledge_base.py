@@ -3,7 +3,7 @@ import asyncio
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.kb.assistant import FaqAssistant, FaqReply
@@ -61,6 +61,7 @@ class ActionAnswerQuestion(Action):
                 SlotSet("kb_last_entry", reply.entry_id),
                 SlotSet("kb_last_question", question or None),
                 SlotSet("kb_answer_count", answers + 1),
+                SlotSet("misunderstood_count", 0),
             ]
         elif reply.kind == "choose":
             buttons = [{"title": t, "payload": p} for t, p in reply.buttons]
@@ -68,7 +69,12 @@ class ActionAnswerQuestion(Action):
             if escape:
                 buttons.append({"title": escape, "payload": "/request_human"})
             dispatcher.utter_message(response="utter_kb_choose", buttons=buttons)
+            events.append(SlotSet("misunderstood_count", 0))
         else:
+            misses = int(tracker.get_slot("misunderstood_count") or 0) + 1
+            events.append(SlotSet("misunderstood_count", misses))
+            if misses >= get_settings().misunderstandings_before_handoff:  # no more going round in circles
+                return events + [SlotSet("handoff_reason", "misunderstood"), FollowupAction("action_request_human")]
             dispatcher.utter_message(response="utter_kb_no_answer")
         return events
 

@@ -60,6 +60,8 @@ def _cmd_run(_args: argparse.Namespace) -> int:
             "\n  星河数码客服助手 / Galaxy Digital assistant is running\n"
             f"  REST channel   POST {running.rest_webhook}\n"
             f"  socket.io      {running.socketio}\n"
+            f"  Store page     {running.store_page}   (website chat)\n"
+            f"  Agent console  {running.console}   (create agents: python -m bot agents add <name>)\n"
             f"  HTTP API       {running.http_api}\n"
             f"  Action server  {running.action_server}\n"
             "  Try it:  curl -s -XPOST "
@@ -78,6 +80,18 @@ def _cmd_run(_args: argparse.Namespace) -> int:
         return 0
     finally:
         supervisor.stop_all()
+
+
+def _cmd_web(args: argparse.Namespace) -> int:
+    from bot.storage.migrations import migrated_database
+    from bot.web.app import serve
+
+    settings = get_settings()
+    if args.port:
+        settings = settings.with_overrides(web_port=args.port)
+    migrated_database(settings)
+    serve(settings)
+    return 0
 
 
 def _cmd_shell(_args: argparse.Namespace) -> int:
@@ -159,13 +173,18 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--skip-baseline", action="store_true", help="skip the plain `rasa init` comparison")
     bench.add_argument("--smoke", action="store_true", help="a few seconds of each benchmark (used by the tests)")
     bench.set_defaults(func=_cmd_bench)
+    web = commands.add_parser("web", help="only the web server: store page and agent console")
+    web.add_argument("--port", type=int, help="port (default: BOT_WEB_PORT, 8000)")
+    web.set_defaults(func=_cmd_web)
     from bot.complaints.cli import add_parser as add_complaints_parser
+    from bot.handoff.cli import add_parser as add_agents_parser
     from bot.emotion.cli import add_parser as add_emotion_parser
     from bot.kb.cli import add_parser as add_kb_parser
 
     add_kb_parser(commands)
     add_emotion_parser(commands)
     add_complaints_parser(commands)
+    add_agents_parser(commands)
     test = commands.add_parser("test", help="train if needed, then run the whole test suite")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest")
     test.set_defaults(func=_cmd_test)

@@ -44,6 +44,13 @@ class Settings:
     timezone: str = field(default="Asia/Shanghai", metadata={"env": "BOT_TIMEZONE"})
     emotion_upset_at: float = field(default=0.15, metadata={"env": "BOT_EMOTION_UPSET_AT"})
     emotion_angry_at: float = field(default=0.6, metadata={"env": "BOT_EMOTION_ANGRY_AT"})
+    web_port: int = field(default=8000, metadata={"env": "BOT_WEB_PORT"})
+    service_hours: str = field(default="09:00-21:00", metadata={"env": "BOT_SERVICE_HOURS"})
+    service_days: str = field(default="1-7", metadata={"env": "BOT_SERVICE_DAYS"})
+    agent_session_hours: int = field(default=8, metadata={"env": "BOT_AGENT_SESSION_HOURS"})
+    agent_presence_timeout_s: int = field(default=60, metadata={"env": "BOT_AGENT_PRESENCE_TIMEOUT"})
+    handoff_minutes_per_customer: float = field(default=4.0, metadata={"env": "BOT_HANDOFF_MINUTES_PER_CUSTOMER"})
+    misunderstandings_before_handoff: int = field(default=2, metadata={"env": "BOT_MISUNDERSTANDINGS_BEFORE_HANDOFF"})
 
     def __post_init__(self) -> None:
         root = Path(self.project_root)
@@ -64,7 +71,10 @@ class Settings:
             raise SettingsError(
                 f"BOT_DEFAULT_LANGUAGE must be 'zh' or 'en', not {self.default_language!r}"
             )
-        for name in ("rasa_port", "action_port"):
+        from bot.handoff.hours import parse_service_hours
+
+        parse_service_hours(self.service_hours, self.service_days)  # raises SettingsError when malformed
+        for name in ("rasa_port", "action_port", "web_port"):
             port = getattr(self, name)
             if not 0 < port < 65536:
                 raise SettingsError(f"{_env_name(name)} must be a TCP port, not {port}")
@@ -76,6 +86,10 @@ class Settings:
     @property
     def action_server_url(self) -> str:
         return f"http://{_connect_host(self.host)}:{self.action_port}/webhook"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{_connect_host(self.host)}:{self.web_port}"
 
     @property
     def sla_hours(self) -> Dict[str, int]:

@@ -12,6 +12,8 @@ STAMP="$VENV/.setup-stamp"
 PYTHON="$(scripts/find_python.sh)"
 want="$(cat requirements/lock.txt pyproject.toml | sha256sum | cut -c1-16) $("$PYTHON" -c 'import platform; print(platform.python_version())')"
 
+scripts/install_webchat.sh  # the website chat widget, from the npm registry (a no-op once installed)
+
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want" && -x "$VENV/bin/python" ]]; then
   exit 0
 fi

@@ -62,6 +62,18 @@ class KbRecords:
         with self._db.session() as session, session.begin():
             session.add(KbFeedback(conversation_id=conversation_id, entry_id=entry_id, question=question, helpful=helpful))
 
+    def of_conversation(self, conversation_id: str, limit: int = 20) -> List[Dict[str, object]]:
+        """The conversation's questions in order, with the customer's feedback on each answered entry."""
+        with self._db.session() as session:
+            queries = session.execute(select(KbQuery).where(KbQuery.conversation_id == conversation_id)
+                                      .order_by(KbQuery.id.desc()).limit(limit)).scalars().all()
+            feedback = session.execute(select(KbFeedback.entry_id, KbFeedback.helpful)
+                                       .where(KbFeedback.conversation_id == conversation_id)
+                                       .order_by(KbFeedback.id)).all()
+        verdicts = {entry_id: helpful for entry_id, helpful in feedback}
+        return [{"question": q.question, "outcome": q.outcome, "entry_id": q.entry_id,
+                 "helpful": verdicts.get(q.entry_id) if q.entry_id else None} for q in reversed(queries)]
+
     def gaps(self, limit: int = 20) -> List[Gap]:
         """Unanswered questions and questions whose answer did not help, most frequent first."""
         with self._db.session() as session:

@@ -39,8 +39,14 @@ def rasa_server_argv(settings: Settings) -> List[str]:
     ]
 
 
+def web_server_argv(settings: Settings) -> List[str]:
+    return [venv_bin("python"), "-m", "bot", "web", "--port", str(settings.web_port)]
+
+
 @dataclass(frozen=True)
 class RunningAssistant:
+    store_page: str
+    console: str
     rest_webhook: str
     socketio: str
     http_api: str
@@ -62,7 +68,12 @@ def start_assistant(settings: Settings, supervisor: Supervisor, train: bool = Tr
     print(f"==> Starting the Rasa server on port {settings.rasa_port} (loading the model takes a moment)", flush=True)
     rasa = supervisor.start("Rasa server", rasa_server_argv(settings), env, settings.project_root)
     supervisor.wait_until_ready(rasa, settings.rasa_url + "/", settings.startup_timeout_s)
+    print(f"==> Starting the web server (store page, agent console) on port {settings.web_port}", flush=True)
+    web = supervisor.start("web server", web_server_argv(settings), env, settings.project_root)
+    supervisor.wait_until_ready(web, settings.web_url + "/healthz", settings.startup_timeout_s)
     return RunningAssistant(
+        store_page=f"{settings.web_url}/",
+        console=f"{settings.web_url}/console/",
         rest_webhook=f"{settings.rasa_url}/webhooks/rest/webhook",
         socketio=f"{settings.rasa_url}/socket.io",
         http_api=f"{settings.rasa_url}/status",

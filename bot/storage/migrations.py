@@ -31,8 +31,15 @@ def _v3_tickets(connection: Connection) -> None:
     TicketEvent.__table__.create(connection, checkfirst=True)
 
 
+def _v4_handoff(connection: Connection) -> None:
+    from bot.storage.models import Agent, AgentReply, AgentSession, Handoff, HandoffNote, SatisfactionRating
+
+    for model in (Agent, AgentSession, Handoff, HandoffNote, AgentReply, SatisfactionRating):
+        model.__table__.create(connection, checkfirst=True)
+
+
 # Append new steps; never edit or reorder released ones.
-MIGRATIONS: List[Callable[[Connection], None]] = [_v1_initial, _v2_knowledge_base_records, _v3_tickets]
+MIGRATIONS: List[Callable[[Connection], None]] = [_v1_initial, _v2_knowledge_base_records, _v3_tickets, _v4_handoff]
 
 
 def current_version(engine: Engine) -> int:

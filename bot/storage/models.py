@@ -143,3 +143,98 @@ class TicketEvent(Base):
     note = Column(Text)
     actor = Column(String(64), nullable=False)
     created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class Agent(Base):
+    """A person who answers handoffs in the agent console (role agent or admin)."""
+
+    __tablename__ = "agents"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    username = Column(String(64), nullable=False, unique=True)
+    display_name = Column(String(64), nullable=False)
+    password_hash = Column(String(255), nullable=False)
+    role = Column(String(16), nullable=False, default="agent")  # agent | admin
+    language = Column(String(8), nullable=False, default="zh")
+    presence = Column(String(16), nullable=False, default="offline")  # online | away | offline
+    last_seen_at = Column(DateTime)
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class AgentSession(Base):
+    """A signed-in console session; only a hash of the cookie's token is stored."""
+
+    __tablename__ = "agent_sessions"
+
+    token_hash = Column(String(64), primary_key=True)
+    agent_id = Column(Integer, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    expires_at = Column(DateTime, nullable=False)
+
+
+class Handoff(Base):
+    """A conversation handed to a person: queued, claimed, then resolved, returned to the bot or
+    cancelled; or, with nobody available, a callback request the customer left a message for."""
+
+    __tablename__ = "handoffs"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    number = Column(String(16), nullable=False, unique=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    channel = Column(String(32), nullable=False)
+    customer_id = Column(String(64), index=True)
+    language = Column(String(8), nullable=False, default="zh")
+    tier = Column(String(16), nullable=False, default="regular")
+    reason = Column(String(24), nullable=False)  # explicit | misunderstood | angry | safety | repeat | vip
+    summary = Column(Text, nullable=False)
+    base_priority = Column(Integer, nullable=False, default=0)
+    status = Column(String(16), nullable=False, index=True)  # queued|claimed|resolved|returned|cancelled|callback
+    agent_id = Column(Integer, ForeignKey("agents.id"), index=True)
+    ticket_number = Column(String(16))
+    context_json = Column(Text, nullable=False)
+    callback_message = Column(Text)
+    events_from = Column(Integer, nullable=False, default=0)  # first Rasa event id after the handoff began
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    claimed_at = Column(DateTime)
+    closed_at = Column(DateTime)
+
+
+class HandoffNote(Base):
+    """An agent's internal note on a handoff: never shown to the customer."""
+
+    __tablename__ = "handoff_notes"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False, index=True)
+    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class AgentReply(Base):
+    """An agent's message to the customer: stored first, then delivered through Rasa (an outbox)."""
+
+    __tablename__ = "agent_replies"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False, index=True)
+    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    delivered_at = Column(DateTime, index=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(Text)
+
+
+class SatisfactionRating(Base):
+    """The customer's 1–5 rating after a person handled the conversation, with an optional comment."""
+
+    __tablename__ = "satisfaction_ratings"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="SET NULL"), index=True)
+    score = Column(Integer, nullable=False)
+    comment = Column(Text)
+    created_at = Column(DateTime, nullable=False, default=utcnow)

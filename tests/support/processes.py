@@ -29,6 +29,7 @@ class AssistantProcess:
     var_dir: Path
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
+    web_port: int = field(default_factory=free_port)
     extra_env: Dict[str, str] = field(default_factory=dict)
     process: Optional[subprocess.Popen] = None
     log_path: Optional[Path] = None
@@ -37,11 +38,16 @@ class AssistantProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
     def environment(self) -> Dict[str, str]:
         env = dict(os.environ)
         env.update(
             BOT_RASA_PORT=str(self.rasa_port),
             BOT_ACTION_PORT=str(self.action_port),
+            BOT_WEB_PORT=str(self.web_port),
             BOT_VAR_DIR=str(self.var_dir),
             BOT_DATABASE_URL=f"sqlite:///{self.var_dir / 'assistant.db'}",
         )
@@ -75,7 +81,7 @@ class AssistantProcess:
     def child_processes(self) -> List[str]:
         """Command lines of any process still serving this instance's ports."""
         out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
-        marks = (f"--port {self.rasa_port}", f"--port {self.action_port}")
+        marks = (f"--port {self.rasa_port}", f"--port {self.action_port}", f"--port {self.web_port}")
         return [line for line in out.splitlines() if any(m in line for m in marks)]
 
     def log_tail(self, lines: int = 60) -> str:

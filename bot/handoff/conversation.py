@@ -1,0 +1,40 @@
+"""What the assistant does with a customer's message while a handoff is under way.
+
+The slot ``handoff_state`` says where the customer is:
+- ``queued``: waiting for an agent. Every message is kept for the agent and acknowledged with the
+  place in the queue; "cancel" takes the customer back to the bot.
+- ``callback``: nobody is available; the next message is the one the customer leaves for us.
+- ``comment``: the customer rated the service; the next message is an optional comment.
+- ``claimed``: an agent owns the conversation. Rasa's ``ConversationPaused`` keeps the bot silent,
+  so this module is not even asked.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+STATES = ("queued", "callback", "comment", "claimed")
+
+# Actions after which the assistant waits for the customer (the policy answers action_listen).
+HANDOFF_ACTIONS = frozenset({
+    "action_request_human", "action_handoff_waiting", "action_cancel_handoff", "action_leave_message",
+    "action_record_survey_comment",
+})
+_LEAVE_STATE_INTENTS = frozenset({"restart", "session_start"})
+CANCEL_INTENTS = frozenset({"cancel"})
+
+
+def next_action(state: Optional[str], intent: Optional[str], latest_action: Optional[str]) -> Optional[str]:
+    """The action to run now, or None to let the other policies decide."""
+    if latest_action in HANDOFF_ACTIONS:
+        return "action_listen"
+    if latest_action != "action_listen" or state not in ("queued", "callback", "comment"):
+        return None
+    if intent in _LEAVE_STATE_INTENTS:
+        return None
+    if state == "queued":
+        return "action_cancel_handoff" if intent in CANCEL_INTENTS else "action_handoff_waiting"
+    if state == "callback":
+        return "action_cancel_handoff" if intent in CANCEL_INTENTS else "action_leave_message"
+    if intent == "rate_service":  # a second tap on the rating buttons
+        return None
+    return "action_record_survey_comment"

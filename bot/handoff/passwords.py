@@ -1,0 +1,42 @@
+"""Password hashing for agents: scrypt from the standard library, a random salt per password."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+
+_N, _R, _P = 2 ** 14, 8, 1
+MIN_LENGTH = 8
+
+
+class WeakPasswordError(ValueError):
+    """The password is too short; the message says how long it must be."""
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_LENGTH:
+        raise WeakPasswordError(f"a password needs at least {MIN_LENGTH} characters")
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    return "$".join(["scrypt", str(_N), str(_R), str(_P), _b64(salt), _b64(digest)])
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    actual = hashlib.scrypt(password.encode("utf-8"), salt=_unb64(salt), n=int(n), r=int(r), p=int(p),
+                            dklen=len(_unb64(digest)))
+    return hmac.compare_digest(actual, _unb64(digest))
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"))

@@ -1,0 +1,47 @@
+"""Gathers a handoff request from the conversation and the records: who, why, and everything so far."""
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, Sequence
+
+from bot.complaints.tickets import TicketService
+from bot.customers.directory import CustomerDirectory
+from bot.handoff.context import CustomerFacts, KbAnswer, TicketFacts, build_context
+from bot.handoff.queue import HandoffRequest
+from bot.kb.records import KbRecords
+from bot.settings import Settings
+from bot.storage.database import Database
+
+
+def build_request(
+    settings: Settings,
+    database: Database,
+    conversation_id: str,
+    channel: Optional[str],
+    slots: Mapping[str, Any],
+    events: Sequence[Mapping[str, Any]],
+    reason: str,
+) -> HandoffRequest:
+    customer_id = slots.get("customer_id")
+    profile = CustomerDirectory(database).get_customer(customer_id) if customer_id else None
+    language = slots.get("language") or (profile.language if profile else settings.default_language)
+    tier = slots.get("customer_tier") or (profile.tier if profile else "regular")
+    tickets = [t for t in TicketService(database, settings.sla_hours).of_customer(conversation_id, customer_id)
+               if t.status in ("open", "in_progress")]
+    ticket_facts = [TicketFacts(t.number, t.category, t.severity, t.status, t.order_number, t.description,
+                                t.escalation_reason) for t in tickets]
+    kb = [KbAnswer(str(a["question"]), str(a["outcome"]), a["entry_id"], a["helpful"])  # type: ignore[arg-type]
+          for a in KbRecords(database).of_conversation(conversation_id)]
+    facts = CustomerFacts(
+        customer_id=customer_id, name=slots.get("customer_name") or (profile.name if profile else None), tier=tier,
+        phone=(profile.phone if profile else None) or slots.get("complaint_phone"), channel=channel or "unknown",
+        language=language,
+    )
+    history = slots.get("emotion_history") or []
+    context = build_context(reason, facts, events, slots, history, ticket_facts, kb)
+    levels = [h.get("level") for h in history[-3:] if isinstance(h, Mapping)]
+    emotion = "angry" if "angry" in levels else ("upset" if "upset" in levels else "calm")
+    latest_ticket = slots.get("last_ticket_number") or (tickets[0].number if tickets else None)
+    return HandoffRequest(
+        conversation_id=conversation_id, channel=channel or "unknown", customer_id=customer_id, language=language,
+        tier=tier, emotion=emotion, reason=reason, context=context.as_dict(), ticket_number=latest_ticket,
+    )

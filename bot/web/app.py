@@ -1,0 +1,93 @@
+"""The web server: the demo store page with the website chat (/), the agent console (/console/)
+and its API (/api/…). Started by the run command beside Rasa; `python -m bot web` alone."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from bot.handoff.conversation_log import ConversationLog
+from bot.handoff.desk import HandoffDesk
+from bot.handoff.rasa_api import RasaConversations
+from bot.settings import Settings
+from bot.storage.database import get_database
+from bot.web.console_api import ConsoleApi
+from bot.web.relay import ReplyRelay
+from bot.web.webchat_asset import webchat_script
+
+logger = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _page(name: str, settings: Settings) -> web.Response:
+    html = (STATIC / name).read_text(encoding="utf-8")
+    config = {"socketUrl": settings.rasa_url, "defaultLanguage": settings.default_language}
+    html = html.replace("/*BOT_CONFIG*/null", json.dumps(config))
+    return web.Response(text=html, content_type="text/html", charset="utf-8",
+                        headers={"Cache-Control": "no-store"})
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application()
+    database = get_database(settings)
+    desk = HandoffDesk(settings, database)
+
+    async def start_background(app_: web.Application) -> None:
+        app_["http"] = aiohttp.ClientSession()
+        rasa = RasaConversations(settings.rasa_url, app_["http"])
+        relay = ReplyRelay(desk.queue, desk.agents, rasa)
+        app_["api"].bind(rasa, relay)
+        app_["relay_task"] = asyncio.create_task(relay.run())
+
+    async def stop_background(app_: web.Application) -> None:
+        app_["relay_task"].cancel()
+        await app_["http"].close()
+
+    api = _LateBoundApi(settings, desk, ConversationLog(database))
+    app["api"] = api
+    app.on_startup.append(start_background)
+    app.on_cleanup.append(stop_background)
+
+    async def store(_request: web.Request) -> web.Response:
+        return _page("store.html", settings)
+
+    async def console(_request: web.Request) -> web.Response:
+        return _page("console.html", settings)
+
+    async def webchat(_request: web.Request) -> web.StreamResponse:
+        script = webchat_script(settings)
+        if script is None:
+            return web.Response(status=503, text="The website chat is not installed: run `make setup`.")
+        return web.FileResponse(script, headers={"Content-Type": "application/javascript",
+                                                 "Cache-Control": "max-age=3600"})
+
+    async def health(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app.router.add_get("/", store)
+    app.router.add_get("/console", lambda r: web.HTTPFound("/console/"))
+    app.router.add_get("/console/", console)
+    app.router.add_get("/vendor/rasa-webchat.js", webchat)
+    app.router.add_get("/healthz", health)
+    app.router.add_static("/static/", STATIC)
+    app.router.add_routes(api.routes())
+    return app
+
+
+class _LateBoundApi(ConsoleApi):
+    """The console API, whose Rasa client and relay exist only once the event loop runs."""
+
+    def __init__(self, settings: Settings, desk: HandoffDesk, log: ConversationLog) -> None:
+        self._settings, self._desk, self._log = settings, desk, log
+
+    def bind(self, rasa: RasaConversations, relay: ReplyRelay) -> None:
+        self._rasa, self._relay = rasa, relay
+
+
+def serve(settings: Settings) -> None:
+    web.run_app(create_app(settings), host=settings.host, port=settings.web_port, print=None,
+                access_log=None)

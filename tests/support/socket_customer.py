@@ -1,0 +1,71 @@
+"""A website-chat customer on Rasa's socket.io channel, kept connected in a background thread so a
+test can act as the agent meanwhile and check what reaches the customer live."""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from typing import Callable, List, Optional
+
+from bot.bench.loadgen import _SocketIO
+
+
+class SocketCustomer:
+    def __init__(self, rasa_url: str, language: str = "zh") -> None:
+        self.session_id = f"web-{uuid.uuid4().hex[:10]}"
+        self.received: List[dict] = []
+        self._url = rasa_url
+        self._language = language
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._client: Optional[_SocketIO] = None
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> "SocketCustomer":
+        self._thread.start()
+        self._call(self._connect(), 20)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        try:
+            self._call(self._client.close(), 10)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(5)
+
+    def _call(self, coroutine, timeout: float):
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    async def _connect(self) -> None:
+        self._client = _SocketIO(self._url)
+        await self._client.connect()
+        await self._client.emit("session_request", {"session_id": self.session_id})
+        await self._client.wait_for("session_confirm", 10)
+        asyncio.ensure_future(self._collect())
+
+    async def _collect(self) -> None:
+        while True:
+            name, data, _at = await self._client.events.get()
+            if name == "bot_uttered":
+                with self._lock:
+                    self.received.append(data)
+
+    def say(self, text: str) -> None:
+        payload = {"message": text, "session_id": self.session_id, "customData": {"language": self._language}}
+        self._call(self._client.emit("user_uttered", payload), 10)
+
+    def wait_for(self, predicate: Callable[[dict], bool], timeout: float = 30, since: int = 0) -> dict:
+        """The first message from index `since` on that satisfies `predicate`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                for message in self.received[since:]:
+                    if predicate(message):
+                        return message
+            time.sleep(0.1)
+        raise AssertionError(f"no such message within {timeout} s; received: {self.received[since:]}")
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self.received)
