@@ -38,9 +38,11 @@ class HandoffPolicy(Policy):
                                      rule_only_data: Optional[Dict[Text, Any]] = None,
                                      **kwargs: Any) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
-        intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
+        message = tracker.latest_message
+        intent = (message.intent or {}) if message else {}
         state = tracker.get_slot("handoff_state") if "handoff_state" in tracker.slots else None
-        action = next_action(state, intent, tracker.latest_action_name)
+        action = next_action(state, intent.get("name"), tracker.latest_action_name,
+                             float(intent.get("confidence") or 0.0), (message.text or "") if message else "")
         if action is not None and action in domain.action_names_or_texts:
             probabilities[domain.index_for_action(action)] = 1.0
         return self._prediction(probabilities)

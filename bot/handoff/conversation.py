@@ -21,9 +21,21 @@ HANDOFF_ACTIONS = frozenset({
 })
 _LEAVE_STATE_INTENTS = frozenset({"restart", "session_start"})
 CANCEL_INTENTS = frozenset({"cancel"})
+# A message left for an agent often contains "不行" or "not": only a short, clear "cancel" leaves the queue.
+_CANCEL_MAX_CHARS = 16
+_CANCEL_MIN_CONFIDENCE = 0.8
 
 
-def next_action(state: Optional[str], intent: Optional[str], latest_action: Optional[str]) -> Optional[str]:
+def is_cancel(intent: Optional[str], confidence: float, text: str) -> bool:
+    if intent not in CANCEL_INTENTS:
+        return False
+    if text.startswith("/"):  # the button
+        return True
+    return confidence >= _CANCEL_MIN_CONFIDENCE and len(text.strip()) <= _CANCEL_MAX_CHARS
+
+
+def next_action(state: Optional[str], intent: Optional[str], latest_action: Optional[str],
+                confidence: float = 1.0, text: str = "") -> Optional[str]:
     """The action to run now, or None to let the other policies decide."""
     if latest_action in HANDOFF_ACTIONS:
         return "action_listen"
@@ -31,10 +43,11 @@ def next_action(state: Optional[str], intent: Optional[str], latest_action: Opti
         return None
     if intent in _LEAVE_STATE_INTENTS:
         return None
+    cancel = is_cancel(intent, confidence, text or "/")
     if state == "queued":
-        return "action_cancel_handoff" if intent in CANCEL_INTENTS else "action_handoff_waiting"
+        return "action_cancel_handoff" if cancel else "action_handoff_waiting"
     if state == "callback":
-        return "action_cancel_handoff" if intent in CANCEL_INTENTS else "action_leave_message"
+        return "action_cancel_handoff" if cancel else "action_leave_message"
     if intent == "rate_service":  # a second tap on the rating buttons
         return None
     return "action_record_survey_comment"

@@ -21,6 +21,7 @@ class SocketCustomer:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._client: Optional[_SocketIO] = None
         self._lock = threading.Lock()
+        self._collector: Optional[asyncio.Future] = None
 
     def __enter__(self) -> "SocketCustomer":
         self._thread.start()
@@ -29,7 +30,7 @@ class SocketCustomer:
 
     def __exit__(self, *_exc: object) -> None:
         try:
-            self._call(self._client.close(), 10)
+            self._call(self._close(), 10)
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(5)
@@ -42,7 +43,12 @@ class SocketCustomer:
         await self._client.connect()
         await self._client.emit("session_request", {"session_id": self.session_id})
         await self._client.wait_for("session_confirm", 10)
-        asyncio.ensure_future(self._collect())
+        self._collector = asyncio.ensure_future(self._collect())
+
+    async def _close(self) -> None:
+        if self._collector:
+            self._collector.cancel()
+        await self._client.close()
 
     async def _collect(self) -> None:
         while True:

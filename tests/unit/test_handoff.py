@@ -235,3 +235,10 @@ def test_sessions_expire_and_presence_times_out(database):
 ])
 def test_handoff_dialogue_state(state, intent, latest, expected):
     assert next_action(state, intent, latest) == expected
+
+
+def test_only_a_short_clear_cancel_leaves_the_queue():
+    left = "换了充电线也不行，请明天上午联系我，谢谢"
+    assert next_action("callback", "cancel", "action_listen", 0.9, left) == "action_leave_message"
+    assert next_action("queued", "cancel", "action_listen", 0.95, "不等了") == "action_cancel_handoff"
+    assert next_action("queued", "cancel", "action_listen", 0.5, "算了吧") == "action_handoff_waiting"
