@@ -25,7 +25,7 @@ def assistant(trained_model, tmp_path_factory):
 def open_chat(page, url):
     page.goto(url)
     page.click(".rw-launcher")
-    page.wait_for_selector(".rw-response", timeout=TIMEOUT_MS)
+    page.wait_for_selector(".rw-response .rw-message-text", timeout=TIMEOUT_MS)
 
 
 def send(page, text):
@@ -45,9 +45,9 @@ def test_customer_to_agent_and_back_in_real_browsers(assistant, browser):
     agent.wait_for_selector("#app:not([hidden])", timeout=TIMEOUT_MS)
 
     open_chat(customer, assistant.web_url + "/")
-    assert "小星" in customer.inner_text(".rw-messages-container")
+    customer.wait_for_selector(".rw-response:has-text('小星')", timeout=TIMEOUT_MS)  # welcomed on opening
     send(customer, "耳机左耳没有声音，保修吗？")
-    customer.wait_for_function("document.querySelectorAll('.rw-response').length >= 2", timeout=TIMEOUT_MS)
+    customer.locator(".rw-response").nth(1).wait_for(timeout=TIMEOUT_MS)  # answered
     send(customer, "我要转人工")
     customer.wait_for_selector("text=/转接人工|排上人工/", timeout=TIMEOUT_MS)
 
