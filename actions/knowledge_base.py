@@ -40,6 +40,8 @@ class ActionAnswerQuestion(Action):
     ) -> List[Dict[Text, Any]]:
         text = (tracker.latest_message or {}).get("text") or ""
         question = "" if text.startswith("/") else text
+        if get_settings().debug_answer_delay_s:  # tests of WeChat's deadline only
+            await asyncio.sleep(get_settings().debug_answer_delay_s)
         chosen: Optional[str] = next(tracker.get_latest_entity_values("kb_entry_id"), None)
         answers = int(tracker.get_slot("kb_answer_count") or 0)
         reply: FaqReply = await asyncio.get_running_loop().run_in_executor(

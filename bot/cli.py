@@ -177,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--port", type=int, help="port (default: BOT_WEB_PORT, 8000)")
     web.set_defaults(func=_cmd_web)
     from bot.complaints.cli import add_parser as add_complaints_parser
+    from bot.channels.wechat.cli import add_parser as add_wechat_parser
     from bot.handoff.cli import add_parser as add_agents_parser
     from bot.emotion.cli import add_parser as add_emotion_parser
     from bot.kb.cli import add_parser as add_kb_parser
@@ -185,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_emotion_parser(commands)
     add_complaints_parser(commands)
     add_agents_parser(commands)
+    add_wechat_parser(commands)
     test = commands.add_parser("test", help="train if needed, then run the whole test suite")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest")
     test.set_defaults(func=_cmd_test)

@@ -51,6 +51,17 @@ class Settings:
     agent_presence_timeout_s: int = field(default=60, metadata={"env": "BOT_AGENT_PRESENCE_TIMEOUT"})
     handoff_minutes_per_customer: float = field(default=4.0, metadata={"env": "BOT_HANDOFF_MINUTES_PER_CUSTOMER"})
     misunderstandings_before_handoff: int = field(default=2, metadata={"env": "BOT_MISUNDERSTANDINGS_BEFORE_HANDOFF"})
+    # WeChat Official Account. The defaults are a demo account for the simulator and the tests; set real ones.
+    wechat_token: str = field(default="galaxy-demo-token", metadata={"env": "BOT_WECHAT_TOKEN"})
+    wechat_app_id: str = field(default="wxd0e1a2b3c4d5e6f7", metadata={"env": "BOT_WECHAT_APP_ID"})
+    wechat_app_secret: str = field(default="demo-app-secret", metadata={"env": "BOT_WECHAT_APP_SECRET"})
+    wechat_aes_key: str = field(default="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+                                metadata={"env": "BOT_WECHAT_AES_KEY"})
+    wechat_mode: str = field(default="safe", metadata={"env": "BOT_WECHAT_MODE"})  # plaintext | compatible | safe
+    wechat_api_base: str = field(default="https://api.weixin.qq.com", metadata={"env": "BOT_WECHAT_API_BASE"})
+    wechat_passive_timeout_s: float = field(default=4.5, metadata={"env": "BOT_WECHAT_PASSIVE_TIMEOUT"})
+    # Slows every knowledge-base answer down (seconds): only for testing WeChat's 5-second deadline.
+    debug_answer_delay_s: float = field(default=0.0, metadata={"env": "BOT_DEBUG_ANSWER_DELAY"})
 
     def __post_init__(self) -> None:
         root = Path(self.project_root)
@@ -74,6 +85,10 @@ class Settings:
         from bot.handoff.hours import parse_service_hours
 
         parse_service_hours(self.service_hours, self.service_days)  # raises SettingsError when malformed
+        if self.wechat_mode not in ("plaintext", "compatible", "safe"):
+            raise SettingsError(f"BOT_WECHAT_MODE must be plaintext, compatible or safe, not {self.wechat_mode!r}")
+        if len(self.wechat_aes_key) != 43:
+            raise SettingsError("BOT_WECHAT_AES_KEY must be the 43-character EncodingAESKey from the WeChat console")
         for name in ("rasa_port", "action_port", "web_port"):
             port = getattr(self, name)
             if not 0 < port < 65536:

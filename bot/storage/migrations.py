@@ -38,8 +38,17 @@ def _v4_handoff(connection: Connection) -> None:
         model.__table__.create(connection, checkfirst=True)
 
 
+def _v5_wechat(connection: Connection) -> None:
+    from bot.storage.models import WeChatInbound, WeChatOptions
+
+    WeChatInbound.__table__.create(connection, checkfirst=True)
+    WeChatOptions.__table__.create(connection, checkfirst=True)
+
+
 # Append new steps; never edit or reorder released ones.
-MIGRATIONS: List[Callable[[Connection], None]] = [_v1_initial, _v2_knowledge_base_records, _v3_tickets, _v4_handoff]
+MIGRATIONS: List[Callable[[Connection], None]] = [
+    _v1_initial, _v2_knowledge_base_records, _v3_tickets, _v4_handoff, _v5_wechat,
+]
 
 
 def current_version(engine: Engine) -> int:

@@ -238,3 +238,28 @@ class SatisfactionRating(Base):
     score = Column(Integer, nullable=False)
     comment = Column(Text)
     created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class WeChatInbound(Base):
+    """Every WeChat message or event received, once: WeChat retries for 15 seconds, and a retry
+    (even after a restart) is recognised by its MsgId (events: sender + CreateTime)."""
+
+    __tablename__ = "wechat_inbound"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    dedupe_key = Column(String(128), nullable=False, unique=True)
+    openid = Column(String(128), nullable=False, index=True)
+    msg_type = Column(String(32), nullable=False)
+    state = Column(String(16), nullable=False, default="processing")  # processing | passive | api | failed
+    received_at = Column(DateTime, nullable=False, default=utcnow)
+    answered_at = Column(DateTime)
+
+
+class WeChatOptions(Base):
+    """The numbered options last shown to a WeChat customer (buttons become "1. …", "2. …")."""
+
+    __tablename__ = "wechat_options"
+
+    openid = Column(String(128), primary_key=True)
+    options_json = Column(Text, nullable=False)
+    updated_at = Column(DateTime, nullable=False, default=utcnow)

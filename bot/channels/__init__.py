@@ -1,0 +1,1 @@
+"""Channels of our own beside Rasa's REST and socket.io."""
