@@ -156,25 +156,35 @@ def _training(settings: Settings, workdir: Path) -> Dict:
 
 
 def run(settings: Settings, levels: Sequence[int] = (1, 10, 50), channels: Sequence[str] = ("rest", "socketio"),
-        duration: float = 120, with_baseline: bool = True, with_training: bool = True) -> Dict:
+        duration: float = 120, with_baseline: bool = True, with_training: bool = True,
+        wechat_users: int = 10) -> Dict:
     figures: Dict = {"levels": list(levels), "channels": list(channels), "duration": duration}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         if with_training:
             figures["training"] = _training(settings, workdir)
+        from bot.bench import wechat_bench
+        from bot.channels.wechat.fake_server import FakeWeChatServer
+
+        wechat_api = FakeWeChatServer(settings.wechat_app_id, settings.wechat_app_secret)
         ours_settings = settings.with_overrides(
-            rasa_port=_free_port(), action_port=_free_port(), var_dir=workdir / "var",
-            database_url=f"sqlite:///{workdir / 'var' / 'assistant.db'}",
+            rasa_port=_free_port(), action_port=_free_port(), web_port=_free_port(), var_dir=workdir / "var",
+            database_url=f"sqlite:///{workdir / 'var' / 'assistant.db'}", wechat_api_base=wechat_api.url,
         )
         supervisor = Supervisor()
         try:
+            wechat_api.__enter__()
             _progress("starting this assistant…")
             start_assistant(ours_settings, supervisor)
             pids = {child.name: child.process.pid for child in supervisor.children}
             figures["ours"] = _measure("this assistant", ours_settings.rasa_url, pids, levels, channels, duration,
                                        workdir)
+            _progress(f"WeChat: {wechat_users} customers, {min(duration, 60):.0f} s")
+            figures["wechat"] = wechat_bench.run(ours_settings, f"{ours_settings.rasa_url}/webhooks/wechat/webhook",
+                                                 users=wechat_users, duration=min(duration, 60))
         finally:
             supervisor.stop_all()
+            wechat_api.__exit__(None, None, None)
         if with_baseline:
             figures["baseline"] = _baseline(settings, workdir, levels, channels, duration)
     return figures

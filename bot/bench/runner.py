@@ -53,6 +53,11 @@ def run_all(
                               with_training=with_training)
         chart = perf_bench.chart(perf, out.parent / (out.stem + "-latency.png"))
         sections.insert(0, perf_bench.markdown(perf, chart.name if chart else None))
+        if perf.get("wechat"):
+            from bot.bench import wechat_bench
+
+            sections.insert(1, wechat_bench.markdown(perf["wechat"]))
+            summary["wechat"] = perf["wechat"]
         summary["load"] = {side: {k: {"p95": r["p95"], "errors": r["errors"], "n": r["n"]}
                                   for k, r in perf[side]["runs"].items()}
                            for side in ("ours", "baseline") if perf.get(side)}

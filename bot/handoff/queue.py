@@ -34,7 +34,6 @@ class HandoffRequest:
     reason: str
     context: Dict[str, Any]
     ticket_number: Optional[str] = None
-    events_from: int = 0
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ class HandoffView:
     claimed_at: Optional[datetime]
     closed_at: Optional[datetime]
     callback_message: Optional[str]
-    events_from: int
+    rasa_pending: Optional[str]
 
     def priority(self, now: datetime) -> int:
         return current_priority(self.base_priority, self.created_at, now)
@@ -104,7 +103,7 @@ class HandoffQueue:
                         customer_id=req.customer_id, language=req.language, tier=req.tier, reason=req.reason,
                         summary=summary, base_priority=base_priority(req.tier, req.emotion, req.reason),
                         status="queued" if available else "callback", ticket_number=req.ticket_number,
-                        context_json=json.dumps(req.context, ensure_ascii=False), events_from=req.events_from,
+                        context_json=json.dumps(req.context, ensure_ascii=False),
                         created_at=now,
                     )
                     session.add(row)
@@ -184,7 +183,7 @@ class HandoffQueue:
         with self._db.session() as session, session.begin():
             result = session.execute(
                 update(Handoff).where(Handoff.id == handoff_id, Handoff.status.in_(("queued", "callback")))
-                .values(status="claimed", agent_id=agent_id, claimed_at=now or utcnow())
+                .values(status="claimed", agent_id=agent_id, claimed_at=now or utcnow(), rasa_pending="claimed")
             )
             return result.rowcount == 1
 
@@ -196,7 +195,7 @@ class HandoffQueue:
             result = session.execute(
                 update(Handoff).where(Handoff.id == handoff_id, Handoff.status == "claimed",
                                       Handoff.agent_id == agent_id)
-                .values(status=outcome, closed_at=now or utcnow())
+                .values(status=outcome, closed_at=now or utcnow(), rasa_pending=outcome)
             )
             if result.rowcount != 1:
                 raise HandoffError("this conversation is not yours to close")
@@ -241,6 +240,18 @@ class HandoffQueue:
             rows = session.execute(select(HandoffNote).where(HandoffNote.handoff_id == handoff_id)
                                    .order_by(HandoffNote.id)).scalars().all()
             return [{"id": n.id, "agent_id": n.agent_id, "text": n.text, "at": n.created_at} for n in rows]
+
+    # what Rasa must still be told ---------------------------------------------------------------
+    def rasa_pending(self) -> List[HandoffView]:
+        with self._db.session() as session:
+            return [_view(r) for r in session.execute(
+                select(Handoff).where(Handoff.rasa_pending.is_not(None)).order_by(Handoff.id)).scalars()]
+
+    def rasa_told(self, handoff_id: int, pending: str) -> None:
+        """Rasa now knows; only clears the step it was told about (a later step stays pending)."""
+        with self._db.session() as session, session.begin():
+            session.execute(update(Handoff).where(Handoff.id == handoff_id, Handoff.rasa_pending == pending)
+                            .values(rasa_pending=None))
 
     # the agents' replies: an outbox ----------------------------------------------------------
     def add_reply(self, handoff_id: int, agent_id: int, text: str) -> ReplyView:
@@ -321,5 +332,5 @@ def _view(row: Handoff) -> HandoffView:
         customer_id=row.customer_id, language=row.language, tier=row.tier, reason=row.reason, summary=row.summary,
         status=row.status, agent_id=row.agent_id, ticket_number=row.ticket_number, base_priority=row.base_priority,
         created_at=row.created_at, claimed_at=row.claimed_at, closed_at=row.closed_at,
-        callback_message=row.callback_message, events_from=row.events_from,
+        callback_message=row.callback_message, rasa_pending=row.rasa_pending,
     )

@@ -194,7 +194,8 @@ class Handoff(Base):
     ticket_number = Column(String(16))
     context_json = Column(Text, nullable=False)
     callback_message = Column(Text)
-    events_from = Column(Integer, nullable=False, default=0)  # first Rasa event id after the handoff began
+    # What Rasa has still to be told (claimed: pause; resolved/returned: resume), until it has been.
+    rasa_pending = Column(String(16), index=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     claimed_at = Column(DateTime)
     closed_at = Column(DateTime)

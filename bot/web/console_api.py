@@ -15,7 +15,7 @@ from bot.handoff.canned import load_canned_replies
 from bot.handoff.conversation_log import ConversationLog
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.queue import HandoffError, HandoffView
-from bot.handoff.rasa_api import RasaConversations, RasaUnavailable
+from bot.handoff.rasa_api import RasaConversations
 from bot.observability.masking import mask_id
 from bot.settings import Settings
 from bot.storage.models import utcnow
@@ -185,13 +185,8 @@ class ConsoleApi:
             raise _error(409, "another agent already took this conversation",
                          owner=owner.display_name if owner else None)
         logger.info("handoff %s claimed by %s", handoff.number, agent.username)
-        try:  # the bot falls silent, and the customer learns who is with them
-            await self._rasa.pause_for_agent(handoff.conversation_id, agent.display_name)
-            await self._rasa.execute(handoff.conversation_id, "utter_handoff_agent_joined")
-        except RasaUnavailable as error:
-            logger.warning("claim of %s recorded; Rasa not told yet: %s", handoff.number, error)
-            return web.json_response({"claimed": True, "warning": str(error)})
-        return web.json_response({"claimed": True})
+        warning = await self._relay.sync_handoff(handoff.id)
+        return web.json_response({"claimed": True, **({"warning": warning} if warning else {})})
 
     async def _own(self, request: web.Request) -> tuple:
         agent = await self._agent(request)
@@ -224,25 +219,19 @@ class ConsoleApi:
         return web.json_response({"ok": True}, status=201)
 
     async def resolve(self, request: web.Request) -> web.Response:
-        return await self._close(request, "resolved", "action_ask_satisfaction")
+        return await self._close(request, "resolved")
 
     async def hand_back(self, request: web.Request) -> web.Response:
-        return await self._close(request, "returned", "utter_handoff_back_to_bot")
+        return await self._close(request, "returned")
 
-    async def _close(self, request: web.Request, outcome: str, then_say: str) -> web.Response:
+    async def _close(self, request: web.Request, outcome: str) -> web.Response:
         agent, handoff = await self._own(request)
-        await self._relay.deliver_pending()  # the agent's last words go before the survey
         try:
             view = await self._run(self._desk.queue.close, handoff.id, agent.id, outcome)
         except HandoffError as error:
             raise _error(403, str(error)) from None
-        try:
-            await self._rasa.resume_bot(handoff.conversation_id)
-            await self._rasa.execute(handoff.conversation_id, then_say)
-        except RasaUnavailable as error:
-            logger.warning("%s of %s recorded; Rasa not told yet: %s", outcome, handoff.number, error)
-            return web.json_response({"status": view.status, "warning": str(error)})
-        return web.json_response({"status": view.status})
+        warning = await self._relay.sync_handoff(handoff.id)  # resume, then the survey or "the bot is back"
+        return web.json_response({"status": view.status, **({"warning": warning} if warning else {})})
 
 
 def _agent_json(agent: AgentView) -> Dict[str, Any]:

@@ -20,7 +20,7 @@ from bot.channels.wechat.protocol import (
 from bot.channels.wechat.simulator import WeChatSimulator, message_xml, sign
 from bot.storage.database import create_database
 from bot.storage.migrations import migrate
-from tests.support.fake_wechat import FakeWeChatServer
+from bot.channels.wechat.fake_server import FakeWeChatServer
 
 BOMB = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">

@@ -1,5 +1,5 @@
-"""A faithful local stand-in for WeChat's API server (api.weixin.qq.com): the access_token endpoint
-and the customer-service message endpoint, with WeChat's error codes. Runs in a thread."""
+"""A faithful local stand-in for WeChat's API server (api.weixin.qq.com), for the tests and the benchmark:
+the access_token endpoint and the customer-service message endpoint, with WeChat's error codes. Runs in a thread."""
 from __future__ import annotations
 
 import asyncio
@@ -10,7 +10,7 @@ from typing import Dict, List
 
 from aiohttp import web
 
-from tests.support.processes import free_port
+from bot.runtime.ports import free_port
 
 
 class FakeWeChatServer:
