@@ -193,15 +193,13 @@ class ActionRecordSurveyComment(Action):
 
 
 class ActionHandleMisunderstanding(Action):
-    """The assistant did not understand: ask to rephrase; the second time in a row, bring in a person."""
+    """NLU was unsure (or no policy was): try the knowledge base; if it has nothing either, ask to
+    rephrase, and the second time in a row bring in a person."""
 
     def name(self) -> Text:
         return "action_handle_misunderstanding"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        count = int(tracker.get_slot("misunderstood_count") or 0) + 1
-        if count >= get_settings().misunderstandings_before_handoff:
-            return [SlotSet("misunderstood_count", count), SlotSet("handoff_reason", "misunderstood"),
-                    FollowupAction("action_request_human")]
-        dispatcher.utter_message(response="utter_default")
-        return [SlotSet("misunderstood_count", count)]
+        from actions.knowledge_base import answer_from_knowledge_base
+
+        return await answer_from_knowledge_base(dispatcher, tracker, domain, understood=False)

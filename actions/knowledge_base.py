@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.kb.assistant import FaqAssistant, FaqReply
 from bot.kb.records import KbRecords
+from bot.kb.text import looks_like_question
 from bot.kb.service import get_knowledge_base
 from bot.settings import get_settings
 from bot.storage.database import get_database
@@ -38,47 +39,56 @@ class ActionAnswerQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        text = (tracker.latest_message or {}).get("text") or ""
-        question = "" if text.startswith("/") else text
         if get_settings().debug_answer_delay_s:  # tests of WeChat's deadline only
             await asyncio.sleep(get_settings().debug_answer_delay_s)
-        chosen: Optional[str] = next(tracker.get_latest_entity_values("kb_entry_id"), None)
-        answers = int(tracker.get_slot("kb_answer_count") or 0)
-        reply: FaqReply = await asyncio.get_running_loop().run_in_executor(
-            None,
-            lambda: _assistant().reply(
-                tracker.sender_id, question, tracker.get_slot("language"),
-                previous_entry_id=tracker.get_slot("kb_last_entry"), chosen_entry_id=chosen,
-                answers_so_far=answers,
-            ),
-        )
-        events: List[Dict[Text, Any]] = []
-        if reply.language != tracker.get_slot("language"):
-            events.append(SlotSet("language", reply.language))
-        if reply.kind == "answer":
-            dispatcher.utter_message(text=reply.text)
-            if reply.ask_feedback:
-                dispatcher.utter_message(response="utter_kb_ask_feedback")
-            events += [
-                SlotSet("kb_last_entry", reply.entry_id),
-                SlotSet("kb_last_question", question or None),
-                SlotSet("kb_answer_count", answers + 1),
-                SlotSet("misunderstood_count", 0),
-            ]
-        elif reply.kind == "choose":
-            buttons = [{"title": t, "payload": p} for t, p in reply.buttons]
-            escape = _response_text(domain, "utter_kb_button_none_of_these", reply.language)
-            if escape:
-                buttons.append({"title": escape, "payload": "/request_human"})
-            dispatcher.utter_message(response="utter_kb_choose", buttons=buttons)
-            events.append(SlotSet("misunderstood_count", 0))
-        else:
-            misses = int(tracker.get_slot("misunderstood_count") or 0) + 1
-            events.append(SlotSet("misunderstood_count", misses))
-            if misses >= get_settings().misunderstandings_before_handoff:  # no more going round in circles
-                return events + [SlotSet("handoff_reason", "misunderstood"), FollowupAction("action_request_human")]
-            dispatcher.utter_message(response="utter_kb_no_answer")
-        return events
+        return await answer_from_knowledge_base(dispatcher, tracker, domain, understood=True)
+
+
+async def answer_from_knowledge_base(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any], understood: bool
+) -> List[Dict[Text, Any]]:
+    """Answers from the knowledge base. `understood` is False when NLU was unsure (the fallback):
+    the knowledge base is still tried, and a miss is told as "I didn't understand" unless the
+    message reads like a question, which is then admitted and recorded as unanswered."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    question = "" if text.startswith("/") else text
+    question_like = understood or looks_like_question(question)
+    chosen: Optional[str] = next(tracker.get_latest_entity_values("kb_entry_id"), None)
+    answers = int(tracker.get_slot("kb_answer_count") or 0)
+    reply: FaqReply = await asyncio.get_running_loop().run_in_executor(
+        None,
+        lambda: _assistant().reply(
+            tracker.sender_id, question, tracker.get_slot("language"),
+            previous_entry_id=tracker.get_slot("kb_last_entry"), chosen_entry_id=chosen,
+            answers_so_far=answers, record_unanswered=question_like,
+        ),
+    )
+    events: List[Dict[Text, Any]] = []
+    if reply.language != tracker.get_slot("language"):
+        events.append(SlotSet("language", reply.language))
+    if reply.kind == "answer":
+        dispatcher.utter_message(text=reply.text)
+        if reply.ask_feedback:
+            dispatcher.utter_message(response="utter_kb_ask_feedback")
+        return events + [
+            SlotSet("kb_last_entry", reply.entry_id),
+            SlotSet("kb_last_question", question or None),
+            SlotSet("kb_answer_count", answers + 1),
+            SlotSet("misunderstood_count", 0),
+        ]
+    if reply.kind == "choose":
+        buttons = [{"title": t, "payload": p} for t, p in reply.buttons]
+        escape = _response_text(domain, "utter_kb_button_none_of_these", reply.language)
+        if escape:
+            buttons.append({"title": escape, "payload": "/request_human"})
+        dispatcher.utter_message(response="utter_kb_choose", buttons=buttons)
+        return events + [SlotSet("misunderstood_count", 0)]
+    misses = int(tracker.get_slot("misunderstood_count") or 0) + 1
+    events.append(SlotSet("misunderstood_count", misses))
+    if misses >= get_settings().misunderstandings_before_handoff:  # no more going round in circles
+        return events + [SlotSet("handoff_reason", "misunderstood"), FollowupAction("action_request_human")]
+    dispatcher.utter_message(response="utter_kb_no_answer" if question_like else "utter_default")
+    return events
 
 
 class ActionRecordKbFeedback(Action):

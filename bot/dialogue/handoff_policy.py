@@ -16,7 +16,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.handoff.conversation import next_action
+from rasa.shared.core.events import SlotSet
+
+from bot.handoff.conversation import LEAVE_STATE, next_action
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
@@ -43,6 +45,8 @@ class HandoffPolicy(Policy):
         state = tracker.get_slot("handoff_state") if "handoff_state" in tracker.slots else None
         action = next_action(state, intent.get("name"), tracker.latest_action_name,
                              float(intent.get("confidence") or 0.0), (message.text or "") if message else "")
+        if action == LEAVE_STATE:  # predicts nothing; its event clears the state before the others' action
+            return self._prediction(probabilities, events=[SlotSet("handoff_state", None)])
         if action is not None and action in domain.action_names_or_texts:
             probabilities[domain.index_for_action(action)] = 1.0
         return self._prediction(probabilities)

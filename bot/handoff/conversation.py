@@ -34,15 +34,23 @@ def is_cancel(intent: Optional[str], confidence: float, text: str) -> bool:
     return confidence >= _CANCEL_MIN_CONFIDENCE and len(text.strip()) <= _CANCEL_MAX_CHARS
 
 
+# A clear request for something else ends "the next message is the one you leave / your comment".
+LEAVE_STATE = "leave_state"
+_OTHER_REQUESTS = frozenset({"check_ticket_status", "complain", "greet", "goodbye", "thanks"})
+
+
 def next_action(state: Optional[str], intent: Optional[str], latest_action: Optional[str],
                 confidence: float = 1.0, text: str = "") -> Optional[str]:
-    """The action to run now, or None to let the other policies decide."""
+    """The action to run now; None to let the other policies decide; LEAVE_STATE to clear the state
+    and let them decide."""
     if latest_action in HANDOFF_ACTIONS:
         return "action_listen"
     if latest_action != "action_listen" or state not in ("queued", "callback", "comment"):
         return None
     if intent in _LEAVE_STATE_INTENTS:
         return None
+    if state in ("callback", "comment") and intent in _OTHER_REQUESTS and confidence >= _CANCEL_MIN_CONFIDENCE:
+        return LEAVE_STATE
     cancel = is_cancel(intent, confidence, text or "/")
     if state == "queued":
         return "action_cancel_handoff" if cancel else "action_handoff_waiting"

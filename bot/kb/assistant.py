@@ -37,8 +37,10 @@ class FaqAssistant:
         previous_entry_id: Optional[str] = None,
         chosen_entry_id: Optional[str] = None,
         answers_so_far: int = 0,
+        record_unanswered: bool = True,
     ) -> FaqReply:
-        """What to say to `question`; records the outcome so gaps can be found later."""
+        """What to say to `question`; records the outcome so gaps can be found later (a miss only
+        with `record_unanswered`: a garbled message is not a question the knowledge base lacks)."""
         language = detect_language(question) or language or "zh"
         if language not in ("zh", "en"):
             language = "zh"
@@ -59,8 +61,9 @@ class FaqAssistant:
             )
             return FaqReply("choose", language, response="utter_kb_choose", buttons=buttons)
         top = decision.hits[0] if decision.hits else None
-        self._record(conversation_id, question, language, "unanswered", top.entry.id if top else None,
-                     top.score if top else None)
+        if record_unanswered:
+            self._record(conversation_id, question, language, "unanswered", top.entry.id if top else None,
+                         top.score if top else None)
         return FaqReply("none", language, response="utter_kb_no_answer")
 
     def _answer(self, entry_id: str, language: str, answers_so_far: int) -> FaqReply:

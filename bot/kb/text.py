@@ -137,3 +137,13 @@ def get_analyzer(synonyms: Sequence[Sequence[str]], dictionary_dir: Optional[Pat
     if key not in _analyzers:
         _analyzers[key] = Analyzer(synonyms, dictionary_dir)
     return _analyzers[key]
+
+
+_QUESTION_ZH = re.compile(r"[?？]|[吗呢么嘛]\s*[。!！~～]*\s*$|怎么|怎样|如何|多少|多久|几天|哪|什么|为什么|为啥|能不能|可不可以|可以.{0,12}吗|是否|有没有|是不是|请问")
+_QUESTION_EN = re.compile(r"\?|^\s*(what|how|when|where|why|which|who|can|could|do|does|did|is|are|will|would|should|may)\b",
+                          re.IGNORECASE)
+
+
+def looks_like_question(text: str) -> bool:
+    """Whether a message reads as a question (in Chinese or English), even when NLU was unsure of it."""
+    return bool(text) and bool(_QUESTION_ZH.search(text) or _QUESTION_EN.search(text))

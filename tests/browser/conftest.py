@@ -14,8 +14,10 @@ def chromium_path():
     return shutil.which("chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module scope: Playwright's sync API keeps an event loop running while it is open, which would
+    # break later tests that call asyncio.run().
     executable = chromium_path()
     if executable is None:
         pytest.skip("Debian's Chromium is not installed (apt-get install chromium): the browser tests need it")

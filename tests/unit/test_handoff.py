@@ -237,6 +237,15 @@ def test_handoff_dialogue_state(state, intent, latest, expected):
     assert next_action(state, intent, latest) == expected
 
 
+def test_a_clear_request_for_something_else_is_not_taken_as_the_message_left():
+    from bot.handoff.conversation import LEAVE_STATE
+
+    assert next_action("callback", "check_ticket_status", "action_listen", 0.95, "我的投诉处理得怎么样了") == LEAVE_STATE
+    assert next_action("comment", "goodbye", "action_listen", 0.9, "再见") == LEAVE_STATE
+    assert next_action("callback", "check_ticket_status", "action_listen", 0.6, "投诉") == "action_leave_message"
+    assert next_action("queued", "check_ticket_status", "action_listen", 0.95, "投诉进度") == "action_handoff_waiting"
+
+
 def test_only_a_short_clear_cancel_leaves_the_queue():
     left = "换了充电线也不行，请明天上午联系我，谢谢"
     assert next_action("callback", "cancel", "action_listen", 0.9, left) == "action_leave_message"

@@ -248,3 +248,13 @@ def test_eval_reads_any_tsv_and_reports_per_language(tmp_path, service):
     questions.write_text("zh\tno-such-entry\t问题\n", encoding="utf-8")
     with pytest.raises(EvaluationFileError, match="q.tsv:1: unknown entry id"):
         read_questions(questions, list(service.index().knowledge_base.entries))
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("请问你们卖无人机吗？", True), ("运费多少", True), ("退货怎么弄", True), ("how do I return it", True),
+    ("is it waterproof", True), ("嘁哩喀喳乒乒乓乓", False), ("asdkjh qwe zxc", False), ("好的", False), ("", False),
+])
+def test_questions_are_told_apart_from_garble(text, expected):
+    from bot.kb.text import looks_like_question
+
+    assert looks_like_question(text) is expected
