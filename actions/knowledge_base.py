@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.kb.assistant import FaqAssistant, FaqReply
 from bot.kb.records import KbRecords
+from bot.handoff.triggers import misses_before_this_message
 from bot.kb.text import looks_like_question
 from bot.kb.service import get_knowledge_base
 from bot.settings import get_settings
@@ -83,7 +84,7 @@ async def answer_from_knowledge_base(
             buttons.append({"title": escape, "payload": "/request_human"})
         dispatcher.utter_message(response="utter_kb_choose", buttons=buttons)
         return events + [SlotSet("misunderstood_count", 0)]
-    misses = int(tracker.get_slot("misunderstood_count") or 0) + 1
+    misses = misses_before_this_message(tracker.events) + 1
     events.append(SlotSet("misunderstood_count", misses))
     if misses >= get_settings().misunderstandings_before_handoff:  # no more going round in circles
         return events + [SlotSet("handoff_reason", "misunderstood"), FollowupAction("action_request_human")]

@@ -11,8 +11,7 @@ from bot.nlu.language import detect_language
 from bot.settings import get_settings
 
 HISTORY_LENGTH = 20
-# For these the action that answers decides whether the assistant understood.
-UNDERSTANDING_DECIDED_LATER = ("nlu_fallback", "ask_question", "request_human")
+
 
 
 class ValidateSlotMappings(ValidationAction):
@@ -27,9 +26,6 @@ class ValidateSlotMappings(ValidationAction):
         language = None if text.startswith("/") else detect_language(text)
         if language and language != tracker.get_slot("language"):
             events.append(SlotSet("language", language))
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        if tracker.get_slot("misunderstood_count") and intent not in UNDERSTANDING_DECIDED_LATER:
-            events.append(SlotSet("misunderstood_count", 0))  # understood: the count of misses starts again
         if text and not text.startswith("/"):
             settings = get_settings()
             emotion = get_scorer(settings.emotion_upset_at, settings.emotion_angry_at).score(text)

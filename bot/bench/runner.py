@@ -50,7 +50,7 @@ def run_all(
     summary: Dict = {}
     if with_load:
         perf = perf_bench.run(settings, levels=load_levels, duration=load_duration, with_baseline=with_baseline,
-                              with_training=with_training)
+                              with_training=with_training, compare_speedups=with_baseline)
         chart = perf_bench.chart(perf, out.parent / (out.stem + "-latency.png"))
         sections.insert(0, perf_bench.markdown(perf, chart.name if chart else None))
         if perf.get("wechat"):

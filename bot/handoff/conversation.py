@@ -36,7 +36,11 @@ def is_cancel(intent: Optional[str], confidence: float, text: str) -> bool:
 
 # A clear request for something else ends "the next message is the one you leave / your comment".
 LEAVE_STATE = "leave_state"
-_OTHER_REQUESTS = frozenset({"check_ticket_status", "complain", "greet", "goodbye", "thanks"})
+# (A survey comment often says thank you or complains: that is the comment, so fewer ways out there.)
+_OTHER_REQUESTS = {
+    "callback": frozenset({"check_ticket_status", "complain", "greet", "goodbye", "thanks"}),
+    "comment": frozenset({"check_ticket_status", "request_human"}),
+}
 
 
 def next_action(state: Optional[str], intent: Optional[str], latest_action: Optional[str],
@@ -49,7 +53,7 @@ def next_action(state: Optional[str], intent: Optional[str], latest_action: Opti
         return None
     if intent in _LEAVE_STATE_INTENTS:
         return None
-    if state in ("callback", "comment") and intent in _OTHER_REQUESTS and confidence >= _CANCEL_MIN_CONFIDENCE:
+    if intent in _OTHER_REQUESTS.get(state, ()) and confidence >= _CANCEL_MIN_CONFIDENCE:
         return LEAVE_STATE
     cancel = is_cancel(intent, confidence, text or "/")
     if state == "queued":

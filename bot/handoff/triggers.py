@@ -7,7 +7,7 @@
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Iterable, Mapping, Optional
 
 ESCALATION_REASONS = ("safety", "angry", "repeat", "vip")
 REASONS = ("explicit", "misunderstood") + ESCALATION_REASONS
@@ -33,3 +33,25 @@ def handoff_reason(
     if misunderstood_in_a_row >= misunderstandings_allowed:
         return "misunderstood"
     return None
+
+
+# Responses that mean "I did not understand" / "I have no answer".
+MISS_RESPONSES = frozenset({"utter_default", "utter_kb_no_answer"})
+
+
+def misses_before_this_message(events: Iterable[Mapping[str, Any]]) -> int:
+    """How many of the customer's previous messages in a row the assistant failed to understand,
+    read from the conversation itself (the responses it gave), not from the intents it guessed."""
+    turns: list = []
+    for event in events:
+        if event.get("event") == "user":
+            turns.append(set())
+        elif event.get("event") == "bot" and turns:
+            turns[-1].add((event.get("metadata") or {}).get("utter_action"))
+    count = 0
+    for responses in reversed(turns[:-1]):  # the last turn is the message being answered now
+        if responses & MISS_RESPONSES:
+            count += 1
+        else:
+            break
+    return count

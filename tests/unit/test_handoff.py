@@ -241,7 +241,8 @@ def test_a_clear_request_for_something_else_is_not_taken_as_the_message_left():
     from bot.handoff.conversation import LEAVE_STATE
 
     assert next_action("callback", "check_ticket_status", "action_listen", 0.95, "我的投诉处理得怎么样了") == LEAVE_STATE
-    assert next_action("comment", "goodbye", "action_listen", 0.9, "再见") == LEAVE_STATE
+    assert next_action("comment", "check_ticket_status", "action_listen", 0.9, "投诉进度呢") == LEAVE_STATE
+    assert next_action("comment", "thanks", "action_listen", 0.95, "小李很耐心，谢谢") == "action_record_survey_comment"
     assert next_action("callback", "check_ticket_status", "action_listen", 0.6, "投诉") == "action_leave_message"
     assert next_action("queued", "check_ticket_status", "action_listen", 0.95, "投诉进度") == "action_handoff_waiting"
 
@@ -251,3 +252,15 @@ def test_only_a_short_clear_cancel_leaves_the_queue():
     assert next_action("callback", "cancel", "action_listen", 0.9, left) == "action_leave_message"
     assert next_action("queued", "cancel", "action_listen", 0.95, "不等了") == "action_cancel_handoff"
     assert next_action("queued", "cancel", "action_listen", 0.5, "算了吧") == "action_handoff_waiting"
+
+
+def test_misunderstandings_in_a_row_are_read_from_the_responses_given():
+    from bot.handoff.triggers import misses_before_this_message
+
+    def turn(*responses):
+        return [{"event": "user"}] + [{"event": "bot", "metadata": {"utter_action": r}} for r in responses]
+
+    assert misses_before_this_message(turn("utter_default") + [{"event": "user"}]) == 1
+    assert misses_before_this_message(turn("utter_default") + turn("utter_kb_no_answer") + [{"event": "user"}]) == 2
+    assert misses_before_this_message(turn("utter_default") + turn("utter_greet") + [{"event": "user"}]) == 0
+    assert misses_before_this_message([{"event": "user"}]) == 0
