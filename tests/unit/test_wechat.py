@@ -52,7 +52,10 @@ def test_messages_are_read_as_the_bot_should_hear_them():
     assert read_message(message_xml("o1", "voice", "", msg_id=44), menu).text == UNSUPPORTED
     assert read_message(message_xml("o1", "image", msg_id=45), menu).text == UNSUPPORTED
     subscribe = read_message(message_xml("o1", "event", event="subscribe", create_time=1700000000), menu)
-    assert subscribe.text == GREET and subscribe.dedupe_key == "event:o1:1700000000"
+    assert subscribe.text == GREET and subscribe.dedupe_key == "event:o1:1700000000:subscribe:"
+    same_second_click = read_message(message_xml("o1", "event", event="CLICK", event_key="FAQ_SHIPPING",
+                                                 create_time=1700000000), menu)
+    assert same_second_click.dedupe_key != subscribe.dedupe_key
     click = read_message(message_xml("o1", "event", event="CLICK", event_key="FAQ_SHIPPING"), menu)
     assert click.text == "运费怎么算？"
     assert read_message(message_xml("o1", "event", event="unsubscribe"), menu).text is None

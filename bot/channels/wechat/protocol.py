@@ -76,7 +76,10 @@ def read_message(xml: str, menu: Dict[str, str]) -> Inbound:
     kind = message.type
     root = fromstring(xml.encode("utf-8"), forbid_dtd=True)
     if kind == "event" or not root.findtext("MsgId"):
-        key = f"event:{message.source}:{root.findtext('CreateTime') or ''}"
+        # WeChat's rule for events is sender + CreateTime; the event and its key are added so that two
+        # different events in the same second (a follow, then a menu click) are not taken for a retry.
+        key = (f"event:{message.source}:{root.findtext('CreateTime') or ''}:"
+               f"{(root.findtext('Event') or '').lower()}:{root.findtext('EventKey') or ''}")
     else:
         key = f"msg:{root.findtext('MsgId')}"
     text: Optional[str]
