@@ -265,9 +265,9 @@ class HandoffQueue:
             session.add(reply)
             session.flush()
             reply_id = reply.id
-        return self._reply(reply_id)
+        return self.get_reply(reply_id)
 
-    def _reply(self, reply_id: int) -> ReplyView:
+    def get_reply(self, reply_id: int) -> ReplyView:
         with self._db.session() as session:
             row = session.execute(select(AgentReply, Handoff.conversation_id)
                                   .join(Handoff, Handoff.id == AgentReply.handoff_id)
@@ -280,13 +280,13 @@ class HandoffQueue:
         with self._db.session() as session:
             ids = session.execute(select(AgentReply.id).where(AgentReply.delivered_at.is_(None))
                                   .order_by(AgentReply.id).limit(limit)).scalars().all()
-        return [self._reply(i) for i in ids]
+        return [self.get_reply(i) for i in ids]
 
     def replies(self, handoff_id: int) -> List[ReplyView]:
         with self._db.session() as session:
             ids = session.execute(select(AgentReply.id).where(AgentReply.handoff_id == handoff_id)
                                   .order_by(AgentReply.id)).scalars().all()
-        return [self._reply(i) for i in ids]
+        return [self.get_reply(i) for i in ids]
 
     def mark_delivered(self, reply_id: int, now: Optional[datetime] = None) -> None:
         with self._db.session() as session, session.begin():

@@ -205,7 +205,7 @@ class ConsoleApi:
         except HandoffError as error:
             raise _error(403, str(error)) from None
         await self._relay.deliver_pending()
-        delivered = (await self._run(self._desk.queue._reply, reply.id)).delivered_at is not None
+        delivered = (await self._run(self._desk.queue.get_reply, reply.id)).delivered_at is not None
         return web.json_response({"id": reply.id, "delivered": delivered}, status=201)
 
     async def note(self, request: web.Request) -> web.Response:
