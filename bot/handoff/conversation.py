@@ -60,6 +60,6 @@ def next_action(state: Optional[str], intent: Optional[str], latest_action: Opti
         return "action_cancel_handoff" if cancel else "action_handoff_waiting"
     if state == "callback":
         return "action_cancel_handoff" if cancel else "action_leave_message"
-    if intent == "rate_service":  # a second tap on the rating buttons
+    if intent == "rate_service" and (text or "/").startswith("/"):  # a second tap on the rating buttons
         return None
     return "action_record_survey_comment"

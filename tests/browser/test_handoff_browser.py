@@ -49,7 +49,7 @@ def test_customer_to_agent_and_back_in_real_browsers(assistant, browser):
     send(customer, "耳机左耳没有声音，保修吗？")
     customer.locator(".rw-response").nth(1).wait_for(timeout=TIMEOUT_MS)  # answered
     send(customer, "我要转人工")
-    customer.wait_for_selector("text=/转接人工|排上人工/", timeout=TIMEOUT_MS)
+    customer.wait_for_selector(".rw-reply:has-text('不等了')", timeout=TIMEOUT_MS)  # queued, with the way back
 
     item = agent.wait_for_selector("#queue li", timeout=TIMEOUT_MS)
     item.click()

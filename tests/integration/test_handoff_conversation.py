@@ -71,8 +71,9 @@ def test_handoff_with_context_claim_race_silence_reply_and_hand_back(assistant):
     li, wang = sign_in(assistant, "li"), sign_in(assistant, "wang")
     sender = f"rest-{uuid.uuid4().hex[:6]}"
     assistant.say(sender, "退货运费谁出？")
-    queued = joined(assistant.say(sender, "我要转人工"))
-    assert "转接人工" in queued or "排上人工" in queued
+    queued_reply = assistant.say(sender, "我要转人工")
+    assert "人工客服" in joined(queued_reply)  # every variation names it; the way back is a button
+    assert "/cancel" in [b["payload"] for m in queued_reply for b in m.get("buttons", [])]
     waiting = joined(assistant.say(sender, "订单号是 GD2611200003"))
     assert "转给客服" in waiting or "同事接入后" in waiting
 
@@ -119,7 +120,7 @@ def test_agent_reply_reaches_a_socketio_customer_live_then_survey(assistant):
         customer.say("/greet")
         customer.wait_for(lambda m: "小星" in m.get("text", ""))
         customer.say("我要找人工客服")
-        customer.wait_for(lambda m: "转接" in m.get("text", "") or "排上" in m.get("text", ""))
+        customer.wait_for(lambda m: "人工客服" in m.get("text", "") and m.get("quick_replies"))
         handoff = queued_for(agent, customer.session_id)
         assert agent.call("POST", f"/api/handoffs/{handoff['id']}/claim")[0] == 200
         customer.wait_for(lambda m: "小李" in m.get("text", ""))  # the agent introduces themselves

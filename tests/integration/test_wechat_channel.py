@@ -111,7 +111,7 @@ def test_agent_replies_reach_a_wechat_customer_through_the_api(assistant, fake):
     agent = ConsoleClient(assistant.web_url)
     agent.login("qian", "qian-password-1")
     wechat, customer = simulator_for(assistant), openid()
-    assert "转接" in wechat.post(message_xml(customer, "text", "转人工")).reply
+    assert "人工客服" in wechat.post(message_xml(customer, "text", "转人工")).reply
     handoff = next(h for h in agent.overview()["queue"] if h["conversation_id"] == customer)
     assert handoff["channel"] == "wechat"
     assert agent.call("POST", f"/api/handoffs/{handoff['id']}/claim")[0] == 200
