@@ -13,18 +13,8 @@ from bot.handoff.priority import base_priority, current_priority, estimated_wait
 from bot.handoff.queue import HandoffError, HandoffQueue, HandoffRequest
 from bot.handoff.triggers import handoff_reason
 from bot.settings import SettingsError, load_settings
-from bot.storage.database import create_database
-from bot.storage.migrations import migrate
 
 NOW = datetime(2026, 11, 23, 4, 0)  # naive UTC = 12:00 in Shanghai, a Monday
-
-
-@pytest.fixture
-def database(tmp_settings):
-    db = create_database(tmp_settings.database_url)
-    migrate(db.engine)
-    yield db
-    db.engine.dispose()
 
 
 def request(conversation="c1", tier="regular", emotion="calm", reason="explicit"):

@@ -10,17 +10,7 @@ from aiohttp import web
 from bot.handoff.agents import AgentDirectory
 from bot.handoff.queue import HandoffQueue, HandoffRequest
 from bot.handoff.rasa_api import RasaConversations
-from bot.storage.database import create_database
-from bot.storage.migrations import migrate
 from bot.web.relay import ReplyRelay
-
-
-@pytest.fixture
-def database(tmp_settings):
-    db = create_database(tmp_settings.database_url)
-    migrate(db.engine)
-    yield db
-    db.engine.dispose()
 
 
 async def fake_rasa(calls, state):
