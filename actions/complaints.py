@@ -17,9 +17,10 @@ from bot.complaints.validation import (
     is_skip,
     normalize_phone,
 )
-from bot.complaints.wording import fill, pick, variations_for
+from bot.complaints.wording import fill, pick
 from bot.customers.directory import CustomerDirectory
-from bot.emotion.trajectory import peak_level
+from bot.dialogue.responses import response_text, responses_of
+from bot.emotion.trajectory import history_from_events, peak_level
 from bot.observability.masking import mask_id, mask_pii
 from bot.settings import get_settings
 from bot.storage.database import get_database
@@ -41,12 +42,11 @@ def language_of(tracker: Tracker) -> str:
 
 
 def name_text(domain: DomainDict, name: str, language: str) -> str:
-    options = variations_for(domain.get("responses", {}), name, language)
-    return options[0][1] if options else name
+    return response_text(domain, name, language) or name
 
 
 def peak_emotion(tracker: Tracker) -> str:
-    return peak_level(tracker.get_slot("emotion"), tracker.get_slot("emotion_history"))
+    return peak_level(tracker.get_slot("emotion"), history_from_events(tracker.events))
 
 
 class ValidateComplaintForm(FormValidationAction):
@@ -139,7 +139,7 @@ class ActionAcknowledgeComplaint(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         used = list(tracker.get_slot("complaint_used_variations") or [])
         level = tracker.get_slot("emotion") or "calm"
-        key, text = pick(domain.get("responses", {}), f"utter_complaint_empathy_{level}", language_of(tracker), used)
+        key, text = pick(responses_of(domain), f"utter_complaint_empathy_{level}", language_of(tracker), used)
         if not text:
             return []
         dispatcher.utter_message(text=text)
@@ -159,7 +159,7 @@ class ActionSubmitComplaint(Action):
             value = tracker.get_slot(slot)
             return None if value in (None, SKIPPED) else str(value)
 
-        history = tracker.get_slot("emotion_history") or []
+        history = history_from_events(tracker.events)
         scores = [h.get("score", 0.0) for h in history[-6:] if isinstance(h, dict)]
         draft = ComplaintDraft(
             conversation_id=tracker.sender_id, customer_id=customer_id,
@@ -181,7 +181,7 @@ class ActionSubmitComplaint(Action):
             dispatcher.utter_message(response="utter_complaint_save_failed")
             return []
         used = list(tracker.get_slot("complaint_used_variations") or [])
-        responses = domain.get("responses", {})
+        responses = responses_of(domain)
         hours = settings.sla_hours[ticket.severity]
         values = {
             "ticket_number": ticket.number,

@@ -5,12 +5,13 @@ import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.dialogue.responses import response_text
 from bot.handoff.desk import HandoffOutcome, get_desk
 from bot.handoff.request_builder import build_request
-from bot.handoff.triggers import handoff_reason
+from bot.handoff.triggers import handoff_reason, misses_before_this_message
 from bot.observability.masking import mask_id
 from bot.settings import get_settings
 from bot.storage.database import get_database
@@ -62,7 +63,7 @@ class ActionRequestHuman(Action):
         slots = tracker.current_slot_values()
         reason = handoff_reason(
             _intent(tracker), slots.get("customer_tier"), slots.get("emotion"),
-            int(slots.get("misunderstood_count") or 0), slots.get("handoff_reason"),
+            misses_before_this_message(tracker.events), slots.get("handoff_reason"),
             settings.misunderstandings_before_handoff,
         ) or "explicit"
         database = get_database(settings)
@@ -82,8 +83,7 @@ class ActionRequestHuman(Action):
                     mask_id(tracker.sender_id))
         if reason == "misunderstood":
             dispatcher.utter_message(response="utter_handoff_after_misunderstanding")
-        return tell_outcome(dispatcher, outcome) + [SlotSet("handoff_reason", None),
-                                                    SlotSet("misunderstood_count", 0)]
+        return tell_outcome(dispatcher, outcome) + [SlotSet("handoff_reason", None)]
 
 
 class ActionHandoffWaiting(Action):
@@ -146,10 +146,8 @@ class ActionAskSatisfaction(Action):
         return "action_ask_satisfaction"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        from actions.knowledge_base import _response_text
-
         language = tracker.get_slot("language") or get_settings().default_language
-        titles = (_response_text(domain, "utter_button_ratings", language) or "5|4|3|2|1").split("|")
+        titles = (response_text(domain, "utter_button_ratings", language) or "5|4|3|2|1").split("|")
         buttons = [{"title": title.strip(), "payload": f'/rate_service{{"satisfaction_score":"{score}"}}'}
                    for score, title in zip(RATINGS, titles)]
         dispatcher.utter_message(response="utter_ask_satisfaction", buttons=buttons)

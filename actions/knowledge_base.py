@@ -6,6 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.dialogue.responses import response_text
 from bot.kb.assistant import FaqAssistant, FaqReply
 from bot.kb.records import KbRecords
 from bot.handoff.triggers import misses_before_this_message
@@ -20,17 +21,6 @@ def _assistant() -> FaqAssistant:
     return FaqAssistant(
         get_knowledge_base(settings), KbRecords(get_database(settings)), settings.kb_feedback_every
     )
-
-
-def _response_text(domain: Dict[Text, Any], name: str, language: str) -> Optional[str]:
-    """The text of a one-line domain response in `language` (for a button title)."""
-    variants = (domain.get("responses") or {}).get(name) or []
-    for variant in variants:
-        conditions = variant.get("condition") or []
-        if any(c.get("name") == "language" and c.get("value") == language for c in conditions):
-            return variant.get("text")
-    plain = [v for v in variants if not v.get("condition")]
-    return plain[0].get("text") if plain else None
 
 
 class ActionAnswerQuestion(Action):
@@ -75,17 +65,15 @@ async def answer_from_knowledge_base(
             SlotSet("kb_last_entry", reply.entry_id),
             SlotSet("kb_last_question", question or None),
             SlotSet("kb_answer_count", answers + 1),
-            SlotSet("misunderstood_count", 0),
         ]
     if reply.kind == "choose":
         buttons = [{"title": t, "payload": p} for t, p in reply.buttons]
-        escape = _response_text(domain, "utter_kb_button_none_of_these", reply.language)
+        escape = response_text(domain, "utter_kb_button_none_of_these", reply.language)
         if escape:
             buttons.append({"title": escape, "payload": "/request_human"})
         dispatcher.utter_message(response="utter_kb_choose", buttons=buttons)
-        return events + [SlotSet("misunderstood_count", 0)]
+        return events
     misses = misses_before_this_message(tracker.events) + 1
-    events.append(SlotSet("misunderstood_count", misses))
     if misses >= get_settings().misunderstandings_before_handoff:  # no more going round in circles
         return events + [SlotSet("handoff_reason", "misunderstood"), FollowupAction("action_request_human")]
     dispatcher.utter_message(response="utter_kb_no_answer" if question_like else "utter_default")

@@ -1,4 +1,4 @@
-"""Loads the knowledge base and the emotion scorer before the first customer arrives.
+"""Loads the knowledge base before the first customer arrives.
 
 Called once by the run command (`bot.runtime.assistant.warm_up`), never by the dialogue.
 """
@@ -7,7 +7,6 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.emotion.scorer import get_scorer
 from bot.kb.service import get_knowledge_base
 from bot.settings import get_settings
 
@@ -21,5 +20,4 @@ class ActionWarmUp(Action):
     ) -> List[Dict[Text, Any]]:
         settings = get_settings()
         get_knowledge_base(settings).search("退货 refund")
-        get_scorer(settings.emotion_upset_at, settings.emotion_angry_at).score("你好 hello")
         return []

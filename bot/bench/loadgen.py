@@ -35,7 +35,7 @@ async def _rest_customer(session: aiohttp.ClientSession, url: str, deadline: flo
                          samples: List[Dict], rng: random.Random) -> None:
     while time.monotonic() < deadline:
         sender = f"load-{uuid.uuid4().hex[:12]}"
-        for kind, message in SCRIPT:
+        for step, (kind, message) in enumerate(SCRIPT):
             if time.monotonic() >= deadline:
                 return
             started = time.perf_counter()
@@ -47,7 +47,7 @@ async def _rest_customer(session: aiohttp.ClientSession, url: str, deadline: flo
                     ok = response.status == 200 and isinstance(body, list) and len(body) > 0
             except Exception:
                 ok = False
-            samples.append({"kind": kind, "ms": (time.perf_counter() - started) * 1000, "ok": ok,
+            samples.append({"kind": kind, "step": step, "ms": (time.perf_counter() - started) * 1000, "ok": ok,
                             "at": time.monotonic()})
             await asyncio.sleep(think * rng.uniform(0.5, 1.5))
 
@@ -123,7 +123,7 @@ async def _socketio_customer(url: str, deadline: float, think: float, samples: L
             await asyncio.sleep(1)
             continue
         try:
-            for kind, message in SCRIPT:
+            for step, (kind, message) in enumerate(SCRIPT):
                 if time.monotonic() >= deadline:
                     break
                 while not client.events.empty():
@@ -132,9 +132,10 @@ async def _socketio_customer(url: str, deadline: float, think: float, samples: L
                 await client.emit("user_uttered", {"message": message, "session_id": session_id})
                 try:
                     first = await client.wait_for("bot_uttered", 30)
-                    samples.append({"kind": kind, "ms": (first - started) * 1000, "ok": True, "at": time.monotonic()})
+                    samples.append({"kind": kind, "step": step, "ms": (first - started) * 1000, "ok": True,
+                                    "at": time.monotonic()})
                 except asyncio.TimeoutError:
-                    samples.append({"kind": kind, "ms": 30000.0, "ok": False, "at": time.monotonic()})
+                    samples.append({"kind": kind, "step": step, "ms": 30000.0, "ok": False, "at": time.monotonic()})
                 await asyncio.sleep(think * rng.uniform(0.5, 1.5))
         finally:
             await client.close()

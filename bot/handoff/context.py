@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
+from bot.nlu.customer_signals import SIGNAL_ENTITIES
 from bot.observability.masking import mask_pii
 
 # Slots that are the assistant's bookkeeping rather than facts about the customer.
-_HIDDEN_SLOTS = {"emotion_history", "complaint_used_variations", "requested_slot", "session_started_metadata",
-                 "handoff_state", "handoff_number", "misunderstood_count", "kb_last_entry", "kb_choices"}
+_HIDDEN_SLOTS = {"complaint_used_variations", "requested_slot", "session_started_metadata",
+                 "handoff_state", "handoff_number", "kb_last_entry", "kb_choices"}
 
 # Messages that say nothing about the customer's problem (the request for a person itself, a hello).
 _NOT_THE_PROBLEM = {"request_human", "greet", "goodbye", "thanks", "affirm", "deny", "cancel"}
@@ -83,7 +84,8 @@ def _iso(timestamp: Optional[float]) -> Optional[str]:
 
 def transcript_from_events(events: Iterable[Mapping[str, Any]]) -> List[Dict[str, Any]]:
     """Customer and bot turns with their times; the customer's with intent, confidence and entities;
-    the slots each turn set. Personal data in texts is masked."""
+    the slots each turn set. Personal data in texts is masked. Language and emotion are shown as the
+    slots they set and in the mood trajectory, not repeated as entities."""
     turns: List[Dict[str, Any]] = []
     for event in events:
         kind = event.get("event")
@@ -94,7 +96,7 @@ def transcript_from_events(events: Iterable[Mapping[str, Any]]) -> List[Dict[str
                 "at": _iso(event.get("timestamp")), "who": "customer", "text": mask_pii(event.get("text") or ""),
                 "intent": intent.get("name"), "confidence": round(float(intent.get("confidence") or 0.0), 2),
                 "entities": [{"entity": e.get("entity"), "value": mask_pii(str(e.get("value")))}
-                             for e in parse.get("entities") or []],
+                             for e in parse.get("entities") or [] if e.get("entity") not in SIGNAL_ENTITIES],
                 "slots": {},
             })
         elif kind == "bot":

@@ -5,6 +5,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from bot.complaints.tickets import TicketService
 from bot.customers.directory import CustomerDirectory
+from bot.emotion.trajectory import history_from_events
 from bot.handoff.context import CustomerFacts, KbAnswer, TicketFacts, build_context
 from bot.handoff.queue import HandoffRequest
 from bot.kb.records import KbRecords
@@ -36,7 +37,7 @@ def build_request(
         phone=(profile.phone if profile else None) or slots.get("complaint_phone"), channel=channel or "unknown",
         language=language,
     )
-    history = slots.get("emotion_history") or []
+    history = history_from_events(events)
     context = build_context(reason, facts, events, slots, history, ticket_facts, kb)
     levels = [h.get("level") for h in history[-3:] if isinstance(h, Mapping)]
     emotion = "angry" if "angry" in levels else ("upset" if "upset" in levels else "calm")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Optional, Tuple
 
 from bot.kb.records import KbRecords
 from bot.kb.service import KnowledgeBaseService

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List
+from typing import Dict, List
 
 from bot.customers.demo_loader import load_demo_store
 from bot.runtime.environment import child_environment, model_path, venv_bin, write_endpoints
@@ -53,6 +53,16 @@ class RunningAssistant:
     action_server: str
 
 
+def rasa_server_environment(env: Dict[str, str]) -> Dict[str, str]:
+    """One TensorFlow thread per op pool for answering: the models are small, so a second thread
+    only adds hand-offs, and on 2 cores it competes with the action server (README, "Figures").
+    TF_INTER_/TF_INTRA_OP_PARALLELISM_THREADS in the environment still win."""
+    env = dict(env)
+    env.setdefault("TF_INTER_OP_PARALLELISM_THREADS", "1")
+    env.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "1")
+    return env
+
+
 def start_assistant(settings: Settings, supervisor: Supervisor, train: bool = True) -> RunningAssistant:
     prepare_database(settings)
     if train:
@@ -66,7 +76,8 @@ def start_assistant(settings: Settings, supervisor: Supervisor, train: bool = Tr
     )
     warm_up(settings)
     print(f"==> Starting the Rasa server on port {settings.rasa_port} (loading the model takes a moment)", flush=True)
-    rasa = supervisor.start("Rasa server", rasa_server_argv(settings), env, settings.project_root)
+    rasa = supervisor.start("Rasa server", rasa_server_argv(settings), rasa_server_environment(env),
+                            settings.project_root)
     supervisor.wait_until_ready(rasa, settings.rasa_url + "/", settings.startup_timeout_s)
     print(f"==> Starting the web server (store page, agent console) on port {settings.web_port}", flush=True)
     web = supervisor.start("web server", web_server_argv(settings), env, settings.project_root)
@@ -82,7 +93,7 @@ def start_assistant(settings: Settings, supervisor: Supervisor, train: bool = Tr
 
 
 def warm_up(settings: Settings) -> None:
-    """Has the action server load the knowledge base and the emotion scorer now, not on a customer's message."""
+    """Has the action server load the knowledge base now, not on a customer's message."""
     import json
     import time
     import urllib.request
@@ -97,7 +108,7 @@ def warm_up(settings: Settings) -> None:
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
             response.read()
-        print(f"==> Knowledge base and emotion scorer loaded in {time.monotonic() - started:.1f} s", flush=True)
+        print(f"==> Knowledge base loaded in {time.monotonic() - started:.1f} s", flush=True)
     except OSError as error:  # not fatal: the first question will load them instead
         print(f"==> Warm-up skipped ({error}); the first question will load the knowledge base", flush=True)
 

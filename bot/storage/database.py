@@ -8,6 +8,7 @@ from typing import Dict
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from bot.settings import Settings
 
@@ -34,17 +35,31 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     # the busy timeout makes a writer wait for the other instead of failing.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode NORMAL still survives a crash of any process; only an OS crash or power
+    # loss may take back the last commits. It spares an fsync per message.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
+def sqlite_engine(url: str, future: bool = True) -> Engine:
+    """An engine for a SQLite URL with the pragmas above and pooled connections.
+
+    SQLAlchemy 1.4 opens a new connection per session for a SQLite file (NullPool), and each
+    new connection re-reads the schema; under load that was a visible share of every message."""
+    _prepare_sqlite(url)
+    database = make_url(url).database
+    pooling = {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 10} if database and database != ":memory:" else {}
+    engine = create_engine(url, future=future, connect_args={"check_same_thread": False}, **pooling)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
 def create_database(url: str) -> Database:
     """Creates an engine for `url` (2.0-style, `future=True`) and its session factory."""
     if url.startswith("sqlite"):
-        _prepare_sqlite(url)
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = sqlite_engine(url)
     else:
         engine = create_engine(url, future=True, pool_pre_ping=True)
     return Database(engine=engine, sessions=sessionmaker(engine, future=True, expire_on_commit=False))
