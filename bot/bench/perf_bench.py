@@ -9,13 +9,14 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from bot.runtime.assistant import start_assistant
 from bot.runtime.environment import child_environment, venv_bin
 from bot.runtime.supervisor import Supervisor
+from bot.runtime.training import ensure_model
 from bot.settings import Settings
 
 
@@ -70,6 +71,11 @@ def summarize(samples: List[Dict], duration: float) -> Dict:
         if values:
             by_kind[kind] = {"p50": float(np.percentile(values, 50)), "p95": float(np.percentile(values, 95)),
                              "n": len(values)}
+    by_step: Dict[str, Dict] = {}
+    for step in sorted({s["step"] for s in samples if "step" in s}):
+        values = [s["ms"] for s in samples if s.get("step") == step and s["ok"]]
+        if values:
+            by_step[str(step)] = {"p50": float(np.percentile(values, 50)), "p95": float(np.percentile(values, 95))}
     return {
         "n": len(samples),
         "errors": sum(1 for s in samples if not s["ok"]),
@@ -78,6 +84,7 @@ def summarize(samples: List[Dict], duration: float) -> Dict:
         "p99": float(np.percentile(ok, 99)) if ok else float("nan"),
         "throughput": len(ok) / duration if duration else 0.0,
         "by_kind": by_kind,
+        "by_step": by_step,
     }
 
 
@@ -92,23 +99,25 @@ def _load(url: str, channel: str, users: int, duration: float, workdir: Path) ->
     return summarize(data["samples"], data["wall_seconds"])
 
 
-def _measure(name: str, url: str, pids: Dict[str, int], levels: Sequence[int], channels: Sequence[str],
-             duration: float, workdir: Path) -> Dict:
-    result: Dict = {"memory_at_rest": {k: _rss_mb(p) for k, p in pids.items()}, "runs": {}}
-    peak: Dict[str, float] = {k: 0.0 for k in pids}
-    for channel in channels:
-        for users in levels:
-            _progress(f"{name}: {channel}, {users} customer(s), {duration:.0f} s")
-            with _MemorySampler(pids) as sampler:
-                result["runs"][f"{channel}/{users}"] = _load(url, channel, users, duration, workdir)
-            for k, v in sampler.peak.items():
-                peak[k] = max(peak[k], v)
-    result["memory_under_load"] = peak
-    return result
+class _System:
+    """One assistant under test: where to send customers and which processes to watch."""
+
+    def __init__(self, label: str, url: str, pids: Dict[str, int]) -> None:
+        self.label = label
+        self.url = url
+        self.pids = pids
+        self.result: Dict = {"memory_at_rest": {}, "runs": {}, "memory_under_load": {k: 0.0 for k in pids}}
+
+    def measure(self, channel: str, users: int, duration: float, workdir: Path) -> None:
+        _progress(f"{self.label}: {channel}, {users} customer(s), {duration:.0f} s")
+        with _MemorySampler(self.pids) as sampler:
+            self.result["runs"][f"{channel}/{users}"] = _load(self.url, channel, users, duration, workdir)
+        peak = self.result["memory_under_load"]
+        for name, value in sampler.peak.items():
+            peak[name] = max(peak[name], value)
 
 
-def _baseline(settings: Settings, workdir: Path, levels: Sequence[int], channels: Sequence[str],
-              duration: float) -> Optional[Dict]:
+def _start_baseline(settings: Settings, workdir: Path, supervisor: Supervisor) -> Optional[_System]:
     project = workdir / "rasa-init"
     env = child_environment(settings)
     _progress("creating and training a plain `rasa init` assistant (the floor)…")
@@ -123,36 +132,25 @@ def _baseline(settings: Settings, workdir: Path, levels: Sequence[int], channels
     (project / "credentials.yml").write_text("rest:\nsocketio:\n  user_message_evt: user_uttered\n"
                                              "  bot_message_evt: bot_uttered\n  session_persistence: true\n")
     port = _free_port()
-    supervisor = Supervisor()
     server = supervisor.start("rasa init server", [venv_bin("rasa"), "run", "--enable-api", "--port", str(port),
                                                    "--interface", "127.0.0.1", "--credentials", "credentials.yml"],
                               env, project)
-    try:
-        supervisor.wait_until_ready(server, f"http://127.0.0.1:{port}/", 300)
-        result = _measure("rasa init", f"http://127.0.0.1:{port}", {"rasa server": server.process.pid}, levels,
-                          channels, duration, workdir)
-        result["train_seconds"] = train_seconds
-        return result
-    finally:
-        supervisor.stop_all()
+    supervisor.wait_until_ready(server, f"http://127.0.0.1:{port}/", 300)
+    system = _System("rasa init", f"http://127.0.0.1:{port}", {"rasa server": server.process.pid})
+    system.result["train_seconds"] = train_seconds
+    return system
 
 
-def _without_speedups(settings: Settings, workdir: Path, levels: Sequence[int], duration: float) -> Dict:
-    """The profiling fix measured in the same run: the same assistant with BOT_RASA_SPEEDUPS=false."""
-    users = 10 if 10 in levels else max(levels)
-    off = settings.with_overrides(
-        rasa_port=_free_port(), action_port=_free_port(), web_port=_free_port(), var_dir=workdir / "var-off",
-        database_url=f"sqlite:///{workdir / 'var-off' / 'assistant.db'}", rasa_speedups=False,
+def _start_ours(settings: Settings, label: str, workdir: Path, supervisor: Supervisor, **overrides: object
+                ) -> Tuple[_System, Settings]:
+    folder = workdir / label.replace(" ", "-")
+    ours = settings.with_overrides(
+        rasa_port=_free_port(), action_port=_free_port(), web_port=_free_port(), var_dir=folder,
+        database_url=f"sqlite:///{folder / 'assistant.db'}", **overrides,
     )
-    supervisor = Supervisor()
-    try:
-        _progress(f"the same assistant without the speed-up: rest, {users} customers")
-        start_assistant(off, supervisor)
-        pids = {child.name: child.process.pid for child in supervisor.children}
-        result = _measure("without the speed-up", off.rasa_url, pids, [users], ["rest"], duration, workdir)
-        return {"users": users, "without": result["runs"][f"rest/{users}"]}
-    finally:
-        supervisor.stop_all()
+    _progress(f"starting {label}…")
+    start_assistant(ours, supervisor, train=False)
+    return _System(label, ours.rasa_url, {child.name: child.process.pid for child in supervisor.children}), ours
 
 
 def _training(settings: Settings, workdir: Path) -> Dict:
@@ -175,6 +173,8 @@ def _training(settings: Settings, workdir: Path) -> Dict:
 def run(settings: Settings, levels: Sequence[int] = (1, 10, 50), channels: Sequence[str] = ("rest", "socketio"),
         duration: float = 120, with_baseline: bool = True, with_training: bool = True,
         wechat_users: int = 10, compare_speedups: bool = True) -> Dict:
+    """All systems stay up side by side and each load level runs on them back to back (in turns), so
+    what else the shared machine is doing weighs on both sides of every comparison alike."""
     figures: Dict = {"levels": list(levels), "channels": list(channels), "duration": duration}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -183,29 +183,45 @@ def run(settings: Settings, levels: Sequence[int] = (1, 10, 50), channels: Seque
         from bot.bench import wechat_bench
         from bot.channels.wechat.fake_server import FakeWeChatServer
 
+        ensure_model(settings)  # once, before the instances below start without training
         wechat_api = FakeWeChatServer(settings.wechat_app_id, settings.wechat_app_secret)
-        ours_settings = settings.with_overrides(
-            rasa_port=_free_port(), action_port=_free_port(), web_port=_free_port(), var_dir=workdir / "var",
-            database_url=f"sqlite:///{workdir / 'var' / 'assistant.db'}", wechat_api_base=wechat_api.url,
-        )
-        supervisor = Supervisor()
+        supervisors = {"ours": Supervisor(), "without": Supervisor(), "baseline": Supervisor()}
+        systems: Dict[str, _System] = {}
         try:
             wechat_api.__enter__()
-            _progress("starting this assistant…")
-            start_assistant(ours_settings, supervisor)
-            pids = {child.name: child.process.pid for child in supervisor.children}
-            figures["ours"] = _measure("this assistant", ours_settings.rasa_url, pids, levels, channels, duration,
-                                       workdir)
+            systems["ours"], ours_settings = _start_ours(settings, "this assistant", workdir, supervisors["ours"],
+                                                         wechat_api_base=wechat_api.url)
+            speedup_users = 10 if 10 in levels else max(levels)
+            if compare_speedups and "rest" in channels:
+                systems["without"], _ = _start_ours(settings, "without the speed-up", workdir,
+                                                    supervisors["without"], rasa_speedups=False)
+            if with_baseline:
+                baseline = _start_baseline(settings, workdir, supervisors["baseline"])
+                if baseline:
+                    systems["baseline"] = baseline
+            for system in systems.values():
+                system.result["memory_at_rest"] = {k: _rss_mb(p) for k, p in system.pids.items()}
+            turn = 0
+            for channel in channels:
+                for users in levels:
+                    names = [n for n in ("ours", "baseline", "without") if n in systems
+                             and (n != "without" or (channel == "rest" and users == speedup_users))]
+                    turn += 1
+                    for name in names if turn % 2 else list(reversed(names)):  # alternate who goes first
+                        systems[name].measure(channel, users, duration, workdir)
             _progress(f"WeChat: {wechat_users} customers, {min(duration, 60):.0f} s")
             figures["wechat"] = wechat_bench.run(ours_settings, f"{ours_settings.rasa_url}/webhooks/wechat/webhook",
                                                  users=wechat_users, duration=min(duration, 60))
         finally:
-            supervisor.stop_all()
+            for supervisor in supervisors.values():
+                supervisor.stop_all()
             wechat_api.__exit__(None, None, None)
-        if compare_speedups and "rest" in channels:
-            figures["speedups"] = _without_speedups(settings, workdir, levels, duration)
-        if with_baseline:
-            figures["baseline"] = _baseline(settings, workdir, levels, channels, duration)
+        figures["ours"] = systems["ours"].result
+        if "baseline" in systems:
+            figures["baseline"] = systems["baseline"].result
+        if "without" in systems:
+            figures["speedups"] = {"users": speedup_users,
+                                   "without": systems["without"].result["runs"][f"rest/{speedup_users}"]}
     return figures
 
 
@@ -235,12 +251,31 @@ def chart(figures: Dict, out: Path) -> Optional[Path]:
     return out
 
 
+def _steps_table(figures: Dict, users: int) -> List[str]:
+    """Where the time goes: each message of the scripted conversation, this assistant and rasa init."""
+    from bot.bench.loadgen import SCRIPT
+
+    ours = figures["ours"]["runs"].get(f"rest/{users}", {}).get("by_step") or {}
+    theirs = ((figures.get("baseline") or {}).get("runs", {}).get(f"rest/{users}") or {}).get("by_step") or {}
+    if not ours:
+        return []
+    lines = ["", f"Per message of the conversation (REST, {users} customers), p50 / p95 ms:", "",
+             "| # | customer says | this assistant | rasa init |", "|---|---|---|---|"]
+    for step, (_kind, message) in enumerate(SCRIPT):
+        mine, base = ours.get(str(step)), theirs.get(str(step))
+        cell = (lambda v: f"{v['p50']:.0f} / {v['p95']:.0f}" if v else "-")
+        lines.append(f"| {step + 1} | {message.replace('|', '/')} | {cell(mine)} | {cell(base)} |")
+    return lines
+
+
 def markdown(figures: Dict, chart_name: Optional[str]) -> str:
     lines = ["## Latency under load", "",
              f"Simulated customers (`bot/bench/loadgen.py`, a separate asyncio process) each repeat a 9-message "
              f"conversation (small talk, FAQ in both languages, complaint-form steps) with ~1 s think time, for "
              f"{figures['duration']:.0f} s per level. REST latency is the full reply; socket.io latency is the "
-             f"first reply. Action-server round trips included.", ""]
+             f"first reply. Action-server round trips included. All systems stay up side by side and every level "
+             f"runs on each of them back to back, the order alternating, so the shared machine's other work "
+             f"weighs on both sides of each comparison.", ""]
     lines.append("| system | channel | customers | p50 ms | p95 ms | p99 ms | msg/s | errors | FAQ p95 | complaint p95 | small talk p95 |")
     lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
     for name, label in (("ours", "this assistant"), ("baseline", "rasa init")):
@@ -261,11 +296,13 @@ def markdown(figures: Dict, chart_name: Optional[str]) -> str:
         users = figures["speedups"]["users"]
         without, with_ = figures["speedups"]["without"], figures["ours"]["runs"].get(f"rest/{users}")
         if with_:
-            lines += ["", f"Profiling fix, same run (REST, {users} customers): the Rasa server spent almost half its "
-                      "CPU re-checking the JSON schema of every action-server response (py-spy); with the schema "
-                      "checked once (`bot/runtime/rasa_entry.py`) p50/p95 went from "
-                      f"{without['p50']:.0f}/{without['p95']:.0f} ms to {with_['p50']:.0f}/{with_['p95']:.0f} ms "
-                      f"and throughput from {without['throughput']:.1f} to {with_['throughput']:.1f} msg/s."]
+            lines += ["", f"First profiling fix, same run (REST, {users} customers): the Rasa server had spent almost "
+                      "half its CPU re-checking the JSON schema of every action-server response (py-spy); the same "
+                      "assistant without the fix (`BOT_RASA_SPEEDUPS=false`, schema re-checked each time) against "
+                      "this one (`bot/runtime/rasa_entry.py`, checked once): p50/p95 "
+                      f"{without['p50']:.0f}/{without['p95']:.0f} ms → {with_['p50']:.0f}/{with_['p95']:.0f} ms, "
+                      f"throughput {without['throughput']:.1f} → {with_['throughput']:.1f} msg/s."]
+        lines += _steps_table(figures, users)
     if figures.get("baseline") and figures.get("ours"):
         lines.append("")
         lines.append("Ratio of p95 latencies, this assistant ÷ rasa init, same run:")

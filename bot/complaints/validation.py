@@ -43,6 +43,23 @@ def is_meaningful_description(text: str) -> bool:
     return not re.match(generic, stripped.lower())
 
 
+# While the complaint form asks what happened, these are not part of the account.
+NOT_AN_ACCOUNT = frozenset({"cancel", "request_human", "greet", "goodbye", "thanks", "bot_challenge"})
+
+
+def is_description_turn(active_loop: Optional[str], requested_slot: Optional[str], intent: Optional[str],
+                        text: str) -> bool:
+    """While the complaint form asks what happened, what the customer writes is their account, even
+    when it reads like a question or a status check ("快递三天了还没到，这是怎么回事？"): the form
+    takes it instead of the knowledge base or the ticket lookup answering it. Not when they cancel,
+    ask for a person, greet or say goodbye, press a button, or say too little to be an account."""
+    if active_loop != "complaint_form" or requested_slot != "complaint_description":
+        return False
+    if intent in NOT_AN_ACCOUNT or text.startswith("/"):
+        return False
+    return is_meaningful_description(text)
+
+
 SKIPPED = "skipped"
 
 

@@ -95,6 +95,21 @@ def test_correction_question_in_the_middle_and_invalid_order(assistant):
     assert row["language"] == "en" and row["escalated"] and row["escalation_reason"] == "vip"
 
 
+def test_an_account_that_reads_like_a_question_is_taken_as_the_description(assistant):
+    sender = f"describe-{uuid.uuid4().hex[:6]}"
+    assistant.say(sender, "我要投诉")
+    assistant.say(sender, DELIVERY)
+    assistant.say(sender, "没有")  # not about one order
+    account = "快递三天了还没到，物流也不更新，这是怎么回事？"
+    reply = joined(assistant.say(sender, account))
+    assert "手机号" in reply or "电话" in reply  # listened to, straight on to the next step
+    assert "有帮助" not in reply  # not answered as an FAQ
+    assistant.say(sender, "13700001111")
+    done = joined(assistant.say(sender, "随时"))
+    number = TICKET.search(done).group(0)
+    assert tickets(assistant, f"number = '{number}'")[0]["description"] == account
+
+
 def test_cancel_leaves_no_ticket(assistant):
     sender = f"cancel-{uuid.uuid4().hex[:6]}"
     assistant.say(sender, "我要投诉")

@@ -4,7 +4,7 @@ import pytest
 
 from bot.complaints.rules import assess, infer_category
 from bot.complaints.tickets import ComplaintDraft, TicketError, TicketService
-from bot.complaints.validation import is_meaningful_description, is_skip, normalize_phone
+from bot.complaints.validation import is_description_turn, is_meaningful_description, is_skip, normalize_phone
 from bot.complaints.wording import pick, variations_for
 from bot.storage.database import create_database
 from bot.storage.migrations import migrate
@@ -159,3 +159,17 @@ def test_peak_emotion_over_the_recent_trajectory():
     assert peak_level("calm", history) == "angry"
     assert peak_level("calm", history, window=3) == "calm"
     assert peak_level(None, None) == "calm"
+
+
+def test_an_account_that_reads_like_a_question_is_the_description_when_asked_for_one():
+    account = "快递三天了还没到，这是怎么回事？"
+    for intent in ("ask_question", "check_ticket_status", "complain", "nlu_fallback"):
+        assert is_description_turn("complaint_form", "complaint_description", intent, account)
+    # Any other moment, it is a question for the knowledge base.
+    assert not is_description_turn("complaint_form", "complaint_order_number", "ask_question", account)
+    assert not is_description_turn(None, None, "ask_question", account)
+    # Leaving, asking for a person, a button, or too little to be an account: not taken.
+    assert not is_description_turn("complaint_form", "complaint_description", "cancel", "算了算了，不想投诉了")
+    assert not is_description_turn("complaint_form", "complaint_description", "request_human", "帮我转人工客服好吗")
+    assert not is_description_turn("complaint_form", "complaint_description", "ask_question", "/ask_question")
+    assert not is_description_turn("complaint_form", "complaint_description", "inform", "投诉")

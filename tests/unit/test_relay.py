@@ -4,7 +4,6 @@ import asyncio
 from datetime import datetime
 
 import aiohttp
-import pytest
 from aiohttp import web
 
 from bot.handoff.agents import AgentDirectory
