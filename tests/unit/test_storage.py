@@ -89,35 +89,41 @@ def test_malformed_demo_file_names_file_and_record(tmp_path, database):
         load_demo_store(database, bad)
 
 
-def test_rasa_tracker_store_uses_the_configured_database(tmp_settings, monkeypatch):
+@pytest.fixture
+def process_settings(tmp_settings, monkeypatch):
+    """The process's settings (`get_settings()`, as the Rasa server's tracker store reads them) point
+    at this test's database."""
+    from bot.settings import get_settings
+
+    monkeypatch.setenv("BOT_DATABASE_URL", tmp_settings.database_url)
+    get_settings.cache_clear()
+    yield tmp_settings
+    get_settings.cache_clear()
+
+
+def test_rasa_tracker_store_uses_the_configured_database(process_settings):
+    import asyncio
+
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from bot.settings import get_settings
     from bot.storage.rasa_tracker_store import SettingsSQLTrackerStore
 
-    monkeypatch.setenv("BOT_DATABASE_URL", tmp_settings.database_url)
-    get_settings.cache_clear()
-    try:
-        domain = Domain.empty()
-        store = SettingsSQLTrackerStore(domain=domain)
-        tracker = DialogueStateTracker("customer-1", domain.slots)
-        tracker.update(UserUttered("你好", {"name": "greet", "confidence": 1.0}))
-        import asyncio
-
-        asyncio.run(store.save(tracker))
-        reopened = SettingsSQLTrackerStore(domain=domain)  # as after a restart
-        restored = asyncio.run(reopened.retrieve("customer-1"))
-        assert restored.latest_message.text == "你好"
-        db = create_database(tmp_settings.database_url)
-        with db.engine.connect() as connection:
-            assert connection.exec_driver_sql("SELECT count(*) FROM events").scalar() >= 1
-    finally:
-        get_settings.cache_clear()
+    domain = Domain.empty()
+    store = SettingsSQLTrackerStore(domain=domain)
+    tracker = DialogueStateTracker("customer-1", domain.slots)
+    tracker.update(UserUttered("你好", {"name": "greet", "confidence": 1.0}))
+    asyncio.run(store.save(tracker))
+    reopened = SettingsSQLTrackerStore(domain=domain)  # as after a restart
+    restored = asyncio.run(reopened.retrieve("customer-1"))
+    assert restored.latest_message.text == "你好"
+    db = create_database(process_settings.database_url)
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM events").scalar() >= 1
 
 
-def test_tracker_store_reads_and_writes_exactly_what_rasas_own_store_does(tmp_settings, monkeypatch):
+def test_tracker_store_reads_and_writes_exactly_what_rasas_own_store_does(process_settings):
     """Our faster queries against Rasa's SQLTrackerStore on the same file: same trackers, no duplicates."""
     import asyncio
 
@@ -127,34 +133,28 @@ def test_tracker_store_reads_and_writes_exactly_what_rasas_own_store_does(tmp_se
     from rasa.shared.core.trackers import DialogueStateTracker
     from sqlalchemy.pool import QueuePool
 
-    from bot.settings import get_settings
     from bot.storage.rasa_tracker_store import SettingsSQLTrackerStore
 
-    monkeypatch.setenv("BOT_DATABASE_URL", tmp_settings.database_url)
-    get_settings.cache_clear()
-    try:
-        domain = Domain.empty()
-        ours = SettingsSQLTrackerStore(domain=domain)
-        assert isinstance(ours.engine.pool, QueuePool)  # pooled, not a new connection per query
-        tracker = DialogueStateTracker("c-1", domain.slots)
-        for event in [SessionStarted(timestamp=1.0), ActionExecuted("action_listen", timestamp=1.1),
-                      UserUttered("第一次", {"name": "greet", "confidence": 1.0}, timestamp=2.0)]:
-            tracker.update(event)
-        asyncio.run(ours.save(tracker))
-        asyncio.run(ours.save(tracker))  # nothing new: nothing written twice
-        for event in [SessionStarted(timestamp=3.0), ActionExecuted("action_listen", timestamp=3.1),
-                      UserUttered("第二次", {"name": "greet", "confidence": 1.0}, timestamp=4.0)]:
-            tracker.update(event)
-        asyncio.run(ours.save(tracker))
-        theirs = SQLTrackerStore(domain=domain, host=tmp_settings.database_url)
-        for sender in ("c-1", "nobody"):
-            mine, rasa = asyncio.run(ours.retrieve(sender)), asyncio.run(theirs.retrieve(sender))
-            assert (mine and mine.current_state()) == (rasa and rasa.current_state())
-        latest = asyncio.run(ours.retrieve("c-1"))
-        assert [e.text for e in latest.events if isinstance(e, UserUttered)] == ["第二次"]
-        full = asyncio.run(ours.retrieve_full_tracker("c-1"))
-        assert [e.text for e in full.events if isinstance(e, UserUttered)] == ["第一次", "第二次"]
-        assert len(full.events) == 6
-        theirs.engine.dispose()
-    finally:
-        get_settings.cache_clear()
+    domain = Domain.empty()
+    ours = SettingsSQLTrackerStore(domain=domain)
+    assert isinstance(ours.engine.pool, QueuePool)  # pooled, not a new connection per query
+    tracker = DialogueStateTracker("c-1", domain.slots)
+    for event in [SessionStarted(timestamp=1.0), ActionExecuted("action_listen", timestamp=1.1),
+                  UserUttered("第一次", {"name": "greet", "confidence": 1.0}, timestamp=2.0)]:
+        tracker.update(event)
+    asyncio.run(ours.save(tracker))
+    asyncio.run(ours.save(tracker))  # nothing new: nothing written twice
+    for event in [SessionStarted(timestamp=3.0), ActionExecuted("action_listen", timestamp=3.1),
+                  UserUttered("第二次", {"name": "greet", "confidence": 1.0}, timestamp=4.0)]:
+        tracker.update(event)
+    asyncio.run(ours.save(tracker))
+    theirs = SQLTrackerStore(domain=domain, host=process_settings.database_url)
+    for sender in ("c-1", "nobody"):
+        mine, rasa = asyncio.run(ours.retrieve(sender)), asyncio.run(theirs.retrieve(sender))
+        assert (mine and mine.current_state()) == (rasa and rasa.current_state())
+    latest = asyncio.run(ours.retrieve("c-1"))
+    assert [e.text for e in latest.events if isinstance(e, UserUttered)] == ["第二次"]
+    full = asyncio.run(ours.retrieve_full_tracker("c-1"))
+    assert [e.text for e in full.events if isinstance(e, UserUttered)] == ["第一次", "第二次"]
+    assert len(full.events) == 6
+    theirs.engine.dispose()
