@@ -18,7 +18,7 @@ train: setup
 	@.venv/bin/python -m bot train
 
 bench: setup
-	@.venv/bin/python -m bot bench
+	@.venv/bin/python -m benchmarks
 
 validate: setup
 	@.venv/bin/python -m bot validate

@@ -19,7 +19,7 @@ from bot.complaints.validation import (
 )
 from bot.complaints.wording import fill, pick
 from bot.customers.directory import CustomerDirectory
-from bot.dialogue.responses import response_text, responses_of
+from bot.rasa.domain_responses import response_text, responses_of
 from bot.emotion.trajectory import history_from_events, peak_level
 from bot.observability.masking import mask_id, mask_pii
 from bot.settings import get_settings

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.dialogue.responses import response_text
+from bot.rasa.domain_responses import response_text
 from bot.handoff.desk import HandoffOutcome, get_desk
 from bot.handoff.request_builder import build_request
 from bot.handoff.triggers import handoff_reason, misses_before_this_message

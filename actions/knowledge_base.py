@@ -6,7 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.dialogue.responses import response_text
+from bot.rasa.domain_responses import response_text
 from bot.kb.assistant import FaqAssistant, FaqReply
 from bot.kb.records import KbRecords
 from bot.handoff.triggers import misses_before_this_message

@@ -131,26 +131,6 @@ def _cmd_test(args: argparse.Namespace) -> int:
     return subprocess.call(command, cwd=settings.project_root, env=env)
 
 
-def _cmd_bench(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from bot.bench.runner import run_all
-
-    settings = get_settings()
-    out = Path(args.out) if args.out else settings.project_root / "benchmarks" / "reports" / "latest.md"
-    if args.smoke:  # a few seconds of everything: for the test suite
-        report = run_all(settings, 1000, False, out, load_levels=(2,), load_duration=5, with_baseline=False,
-                         with_training=False)
-    else:
-        levels = tuple(int(x) for x in args.levels.split(","))
-        report = run_all(settings, args.synthetic_size, not args.skip_response_selector, out, load_levels=levels,
-                         load_duration=args.load_duration, with_load=not args.skip_load,
-                         with_baseline=not args.skip_baseline)
-    print(f"Report written to {report}")
-    print(report.read_text(encoding="utf-8"))
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Galaxy Digital customer-service assistant")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -162,21 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="create or migrate the database schema").set_defaults(func=_cmd_migrate)
     commands.add_parser("load-demo", help="load the demo store's customers and orders").set_defaults(func=_cmd_load_demo)
     commands.add_parser("validate", help="rasa data validate (no story conflicts)").set_defaults(func=_cmd_validate)
-    bench = commands.add_parser("bench", help="run the benchmarks and write a Markdown report")
-    bench.add_argument("--out", help="report path (default benchmarks/reports/latest.md)")
-    bench.add_argument("--synthetic-size", type=int, default=50_000, help="entries in the synthetic knowledge base")
-    bench.add_argument("--skip-response-selector", action="store_true", help="skip training Rasa's ResponseSelector")
-    bench.add_argument("--levels", default="1,10,50", help="concurrent customers, comma-separated")
-    bench.add_argument("--load-duration", type=float, default=120, help="seconds of load per level and channel")
-    bench.add_argument("--skip-load", action="store_true", help="skip the latency-under-load benchmark")
-    bench.add_argument("--skip-baseline", action="store_true", help="skip the plain `rasa init` comparison")
-    bench.add_argument("--smoke", action="store_true", help="a few seconds of each benchmark (used by the tests)")
-    bench.set_defaults(func=_cmd_bench)
     web = commands.add_parser("web", help="only the web server: store page and agent console")
     web.add_argument("--port", type=int, help="port (default: BOT_WEB_PORT, 8000)")
     web.set_defaults(func=_cmd_web)
     from bot.complaints.cli import add_parser as add_complaints_parser
-    from bot.channels.wechat.cli import add_parser as add_wechat_parser
     from bot.handoff.cli import add_parser as add_agents_parser
     from bot.emotion.cli import add_parser as add_emotion_parser
     from bot.kb.cli import add_parser as add_kb_parser
@@ -185,7 +154,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_emotion_parser(commands)
     add_complaints_parser(commands)
     add_agents_parser(commands)
-    add_wechat_parser(commands)
     test = commands.add_parser("test", help="train if needed, then run the whole test suite")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest")
     test.set_defaults(func=_cmd_test)

@@ -51,7 +51,7 @@ class Settings:
     agent_presence_timeout_s: int = field(default=60, metadata={"env": "BOT_AGENT_PRESENCE_TIMEOUT"})
     handoff_minutes_per_customer: float = field(default=4.0, metadata={"env": "BOT_HANDOFF_MINUTES_PER_CUSTOMER"})
     misunderstandings_before_handoff: int = field(default=2, metadata={"env": "BOT_MISUNDERSTANDINGS_BEFORE_HANDOFF"})
-    # The Rasa server's speed-ups (bot/runtime/rasa_entry.py); off only to measure what they bring.
+    # The Rasa server's speed-ups (bot/rasa/server_entry.py); off only to measure what they bring.
     rasa_speedups: bool = field(default=True, metadata={"env": "BOT_RASA_SPEEDUPS"})
     # WeChat Official Account. The defaults are a demo account for the simulator and the tests; set real ones.
     wechat_token: str = field(default="galaxy-demo-token", metadata={"env": "BOT_WECHAT_TOKEN"})

@@ -18,7 +18,7 @@ from typing import Dict, FrozenSet, List, Tuple
 
 import yaml
 
-from bot.nlu.language import detect_language
+from bot.text.language import detect_language
 
 LEXICON = Path(__file__).with_name("lexicon.yml")
 _HAN = re.compile(r"[\u4e00-\u9fff]")

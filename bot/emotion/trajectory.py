@@ -1,5 +1,5 @@
 """Reads a conversation's emotion trajectory from the `emotion` entities of its customer messages
-(`bot.nlu.customer_signals` adds them to each message's parse data)."""
+(`bot.emotion.customer_signals` adds them to each message's parse data)."""
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Mapping, Optional

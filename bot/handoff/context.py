@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
-from bot.nlu.customer_signals import SIGNAL_ENTITIES
+from bot.emotion.customer_signals import SIGNAL_ENTITIES
 from bot.observability.masking import mask_pii
 
 # Slots that are the assistant's bookkeeping rather than facts about the customer.

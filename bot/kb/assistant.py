@@ -6,7 +6,7 @@ from typing import Optional, Tuple
 
 from bot.kb.records import KbRecords
 from bot.kb.service import KnowledgeBaseService
-from bot.nlu.language import detect_language
+from bot.text.language import detect_language
 
 
 @dataclass(frozen=True)

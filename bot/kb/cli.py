@@ -40,7 +40,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from bot.nlu.language import detect_language
+    from bot.text.language import detect_language
 
     service = _service(_folder(args))
     question = " ".join(args.question)

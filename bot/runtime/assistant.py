@@ -30,7 +30,7 @@ def action_server_argv(settings: Settings) -> List[str]:
 
 def rasa_server_argv(settings: Settings) -> List[str]:
     return [
-        venv_bin("python"), "-m", "bot.runtime.rasa_entry", "run", "--enable-api",
+        venv_bin("python"), "-m", "bot.rasa.server_entry", "run", "--enable-api",
         "--interface", settings.host, "--port", str(settings.rasa_port),
         "--cors", settings.cors_origins,
         "--model", str(model_path(settings)),

@@ -23,10 +23,11 @@ class TrainingResult:
     retrained: bool
 
 
-# Everything the trained model depends on: data, config, the tokenizer (its code shapes the features).
-# The handoff policy has no parameters: its code is loaded at run time, so changing it needs no training.
-_INPUTS = ("config.yml", "domain.yml", "data", "knowledge_base/dictionary", "bot/nlu",
-           "requirements/lock.txt")
+# Everything the trained model depends on: data, config, our NLU components (the tokenizer's code shapes
+# the features; the model stores the components' class paths). The policies have no parameters: their
+# code is loaded at run time, so changing it needs no training.
+_INPUTS = ("config.yml", "domain.yml", "data", "knowledge_base/dictionary", "bot/rasa/jieba_tokenizer.py",
+           "bot/rasa/signals_component.py", "requirements/lock.txt")
 
 
 def training_fingerprint(root: Path, inputs: Iterable[str] = _INPUTS) -> str:

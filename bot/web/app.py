@@ -10,9 +10,9 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bot.handoff.conversation_log import ConversationLog
+from bot.rasa.conversation_log import ConversationLog
 from bot.handoff.desk import HandoffDesk
-from bot.handoff.rasa_api import RasaConversations
+from bot.rasa.http_api import RasaConversations
 from bot.settings import Settings
 from bot.storage.database import get_database
 from bot.web.console_api import ConsoleApi

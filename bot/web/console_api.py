@@ -12,10 +12,10 @@ from aiohttp import web
 
 from bot.handoff.agents import AgentError, AgentView
 from bot.handoff.canned import load_canned_replies
-from bot.handoff.conversation_log import ConversationLog
+from bot.rasa.conversation_log import ConversationLog
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.queue import HandoffError, HandoffView
-from bot.handoff.rasa_api import RasaConversations
+from bot.rasa.http_api import RasaConversations
 from bot.observability.masking import mask_id
 from bot.settings import Settings
 from bot.storage.models import utcnow

@@ -11,7 +11,7 @@ from typing import Optional
 
 from bot.handoff.agents import AgentDirectory
 from bot.handoff.queue import HandoffQueue
-from bot.handoff.rasa_api import RasaConversations, RasaUnavailable
+from bot.rasa.http_api import RasaConversations, RasaUnavailable
 from bot.observability.masking import mask_id
 
 logger = logging.getLogger(__name__)

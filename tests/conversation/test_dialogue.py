@@ -59,7 +59,7 @@ def test_held_out_messages_are_not_in_the_training_data(project_settings):
 
 
 def test_each_intent_has_30_examples_per_language(project_settings):
-    from bot.nlu.language import detect_language
+    from bot.text.language import detect_language
 
     counts = {}
     for path in (project_settings.project_root / "data" / "nlu").glob("*.yml"):

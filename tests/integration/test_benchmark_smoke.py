@@ -10,7 +10,7 @@ from tests.support.processes import PROJECT_ROOT
 def test_benchmark_smoke_run_writes_a_report_without_errors(trained_model, tmp_path):
     report = tmp_path / "report.md"
     completed = subprocess.run(
-        [sys.executable, "-m", "bot", "bench", "--smoke", "--out", str(report)],
+        [sys.executable, "-m", "benchmarks", "--smoke", "--out", str(report)],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]

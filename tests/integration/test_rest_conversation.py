@@ -98,7 +98,7 @@ def test_socketio_customer_with_session_persistence_gets_replies(assistant):
     import asyncio
     import time
 
-    from bot.bench.loadgen import _SocketIO
+    from benchmarks.loadgen import _SocketIO
 
     async def converse():
         client = _SocketIO(assistant.url)

@@ -7,10 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.channels.wechat.simulator import WeChatSimulator, message_xml
+from tools.wechat.simulator import WeChatSimulator, message_xml
 from bot.settings import load_settings
 from tests.support.console_client import ConsoleClient
-from bot.channels.wechat.fake_server import FakeWeChatServer
+from tools.wechat.fake_server import FakeWeChatServer
 from tests.support.processes import PROJECT_ROOT, AssistantProcess
 
 APP_ID, SECRET = "wxd0e1a2b3c4d5e6f7", "test-app-secret"

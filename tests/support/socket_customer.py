@@ -8,7 +8,7 @@ import time
 import uuid
 from typing import Callable, List, Optional
 
-from bot.bench.loadgen import _SocketIO
+from benchmarks.loadgen import _SocketIO
 
 
 class SocketCustomer:

@@ -1,6 +1,6 @@
 """Language and emotion read off each message in the NLU pipeline, and the trajectory read back."""
 from bot.emotion.trajectory import history_from_events
-from bot.nlu.customer_signals import signal_entities
+from bot.emotion.customer_signals import signal_entities
 
 
 def _values(entities):

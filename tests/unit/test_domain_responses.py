@@ -1,7 +1,7 @@
 """Custom actions read response texts from domain.yml when Rasa sends no domain (selective domain)."""
 import yaml
 
-from bot.dialogue.responses import response_text, responses_of
+from bot.rasa.domain_responses import response_text, responses_of
 from bot.settings import PROJECT_ROOT
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.nlu.language import detect_language
+from bot.text.language import detect_language
 
 
 @pytest.mark.parametrize(

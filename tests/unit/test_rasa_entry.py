@@ -1,7 +1,7 @@
 import jsonschema
 import pytest
 
-from bot.runtime.rasa_entry import install_cached_schema_validation
+from bot.rasa.server_entry import install_cached_schema_validation
 
 SCHEMA = {"type": "object", "properties": {"events": {"type": "array"}}, "required": ["events"]}
 

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from bot.handoff.agents import AgentDirectory
 from bot.handoff.queue import HandoffQueue, HandoffRequest
-from bot.handoff.rasa_api import RasaConversations
+from bot.rasa.http_api import RasaConversations
 from bot.web.relay import ReplyRelay
 
 

@@ -108,7 +108,7 @@ def test_rasa_tracker_store_uses_the_configured_database(process_settings):
     from rasa.shared.core.events import UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from bot.storage.rasa_tracker_store import SettingsSQLTrackerStore
+    from bot.rasa.tracker_store import SettingsSQLTrackerStore
 
     domain = Domain.empty()
     store = SettingsSQLTrackerStore(domain=domain)
@@ -133,7 +133,7 @@ def test_tracker_store_reads_and_writes_exactly_what_rasas_own_store_does(proces
     from rasa.shared.core.trackers import DialogueStateTracker
     from sqlalchemy.pool import QueuePool
 
-    from bot.storage.rasa_tracker_store import SettingsSQLTrackerStore
+    from bot.rasa.tracker_store import SettingsSQLTrackerStore
 
     domain = Domain.empty()
     ours = SettingsSQLTrackerStore(domain=domain)

@@ -6,7 +6,7 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.tokenizer import CleanJiebaTokenizer, split_words
+from bot.rasa.jieba_tokenizer import CleanJiebaTokenizer, split_words
 
 DICTIONARY = Path(__file__).resolve().parents[2] / "knowledge_base" / "dictionary"
 

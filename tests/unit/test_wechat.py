@@ -17,10 +17,10 @@ from bot.channels.wechat.protocol import (
     split_text,
     with_numbered_options,
 )
-from bot.channels.wechat.simulator import WeChatSimulator, message_xml, sign
+from tools.wechat.simulator import WeChatSimulator, message_xml, sign
 from bot.storage.database import create_database
 from bot.storage.migrations import migrate
-from bot.channels.wechat.fake_server import FakeWeChatServer
+from tools.wechat.fake_server import FakeWeChatServer
 
 BOMB = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">

@@ -10,8 +10,8 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from bot.bench import response_selector
-from bot.bench.synthetic_kb import synthetic_knowledge_base
+from benchmarks import response_selector
+from benchmarks.synthetic_kb import synthetic_knowledge_base
 from bot.kb.evaluation import EvaluationResult, evaluate, read_questions
 from bot.kb.index import SearchIndex
 from bot.kb.service import KnowledgeBaseService

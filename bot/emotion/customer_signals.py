@@ -1,10 +1,10 @@
-"""The language and emotion of a customer's message, as Rasa entities (see `bot.nlu.signals`)."""
+"""The language and emotion of a customer's message, as Rasa entities (see `bot.rasa.signals_component`)."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
 
 from bot.emotion.scorer import get_scorer
-from bot.nlu.language import detect_language
+from bot.text.language import detect_language
 
 SIGNAL_ENTITIES = ("language", "emotion", "emotion_score")
 EXTRACTOR = "CustomerSignals"

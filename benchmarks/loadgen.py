@@ -1,6 +1,6 @@
 """Simulated customers holding multi-turn conversations, run as its own process:
 
-    python -m bot.bench.loadgen --url http://127.0.0.1:5005 --channel rest --users 10 --duration 120 --out f.json
+    python -m benchmarks.loadgen --url http://127.0.0.1:5005 --channel rest --users 10 --duration 120 --out f.json
 
 Each customer repeats a realistic conversation (small talk, FAQ questions in both languages,
 complaint-form steps) with a think time between messages, under a fresh sender id each round.

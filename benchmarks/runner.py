@@ -41,7 +41,7 @@ def run_all(
     with_baseline: bool = True,
     with_training: bool = True,
 ) -> Path:
-    from bot.bench import emotion_bench, kb_bench, perf_bench
+    from benchmarks import emotion_bench, kb_bench, perf_bench
 
     started = time.monotonic()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=settings.project_root,
@@ -54,7 +54,7 @@ def run_all(
         chart = perf_bench.chart(perf, out.parent / (out.stem + "-latency.png"))
         sections.insert(0, perf_bench.markdown(perf, chart.name if chart else None))
         if perf.get("wechat"):
-            from bot.bench import wechat_bench
+            from benchmarks import wechat_bench
 
             sections.insert(1, wechat_bench.markdown(perf["wechat"]))
             summary["wechat"] = perf["wechat"]

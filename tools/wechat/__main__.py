@@ -1,10 +1,10 @@
-"""`python -m bot wechat send "你好"`: try the WeChat channel without a WeChat account."""
+"""`python -m tools.wechat send "你好"`: try the WeChat channel without a WeChat account."""
 from __future__ import annotations
 
 import argparse
 import sys
 
-from bot.channels.wechat.simulator import WeChatSimulator, message_xml
+from tools.wechat.simulator import WeChatSimulator, message_xml
 from bot.settings import get_settings
 
 
@@ -50,8 +50,8 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if status == 200 and body == "echo-check" else 1
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
-    wechat = commands.add_parser("wechat", help="simulate WeChat's server against the running assistant")
+def build_parser() -> argparse.ArgumentParser:
+    wechat = argparse.ArgumentParser(prog="python -m tools.wechat", description="simulate WeChat's server against the running assistant")
     sub = wechat.add_subparsers(dest="wechat_command", required=True)
     for name, func, text in (("send", _send, "send a message as WeChat does and print the reply"),
                              ("verify", _verify, "check the webhook's URL verification")):
@@ -68,3 +68,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             command.add_argument("--subscribe", action="store_true", help="send a subscribe event")
             command.add_argument("--click", metavar="KEY", help="send a menu click with this EventKey")
             command.add_argument("--msg-id", type=int, help="MsgId (repeat one to simulate WeChat's retry)")
+    return wechat
+
+
+if __name__ == "__main__":
+    parsed = build_parser().parse_args()
+    sys.exit(parsed.func(parsed))

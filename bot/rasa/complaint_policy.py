@@ -17,7 +17,7 @@ from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.complaints.validation import is_description_turn
-from bot.dialogue.fixed_policy import FixedPolicy
+from bot.rasa.fixed_policy import FixedPolicy
 
 FORM = "complaint_form"
 SLOT = "complaint_description"

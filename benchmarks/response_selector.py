@@ -17,7 +17,7 @@ from bot.runtime.environment import child_environment, venv_bin
 from bot.settings import Settings
 
 PIPELINE = [
-    {"name": "bot.nlu.tokenizer.CleanJiebaTokenizer", "dictionary_path": None},
+    {"name": "bot.rasa.jieba_tokenizer.CleanJiebaTokenizer", "dictionary_path": None},
     {"name": "CountVectorsFeaturizer"},
     {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 1, "max_ngram": 3},
     {"name": "DIETClassifier", "epochs": 40, "entity_recognition": False, "number_of_transformer_layers": 0,

@@ -1,4 +1,4 @@
-"""Runs Rasa's command line (`python -m bot.runtime.rasa_entry run …`) with one speed-up.
+"""Runs Rasa's command line (`python -m bot.rasa.server_entry run …`) with one speed-up.
 
 Profiling the Rasa server under load (py-spy, see README "Figures") showed almost half of its CPU
 in `jsonschema.validate`, which Rasa calls on every action-server response: the function checks

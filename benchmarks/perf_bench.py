@@ -91,7 +91,7 @@ def summarize(samples: List[Dict], duration: float) -> Dict:
 def _load(url: str, channel: str, users: int, duration: float, workdir: Path) -> Dict:
     out = workdir / f"load-{channel}-{users}-{time.time_ns()}.json"
     subprocess.run(
-        [sys.executable, "-m", "bot.bench.loadgen", "--url", url, "--channel", channel, "--users", str(users),
+        [sys.executable, "-m", "benchmarks.loadgen", "--url", url, "--channel", channel, "--users", str(users),
          "--duration", str(duration), "--out", str(out)],
         check=True,
     )
@@ -180,8 +180,8 @@ def run(settings: Settings, levels: Sequence[int] = (1, 10, 50), channels: Seque
         workdir = Path(tmp)
         if with_training:
             figures["training"] = _training(settings, workdir)
-        from bot.bench import wechat_bench
-        from bot.channels.wechat.fake_server import FakeWeChatServer
+        from benchmarks import wechat_bench
+        from tools.wechat.fake_server import FakeWeChatServer
 
         ensure_model(settings)  # once, before the instances below start without training
         wechat_api = FakeWeChatServer(settings.wechat_app_id, settings.wechat_app_secret)
@@ -253,7 +253,7 @@ def chart(figures: Dict, out: Path) -> Optional[Path]:
 
 def _steps_table(figures: Dict, users: int) -> List[str]:
     """Where the time goes: each message of the scripted conversation, this assistant and rasa init."""
-    from bot.bench.loadgen import SCRIPT
+    from benchmarks.loadgen import SCRIPT
 
     ours = figures["ours"]["runs"].get(f"rest/{users}", {}).get("by_step") or {}
     theirs = ((figures.get("baseline") or {}).get("runs", {}).get(f"rest/{users}") or {}).get("by_step") or {}
@@ -270,7 +270,7 @@ def _steps_table(figures: Dict, users: int) -> List[str]:
 
 def markdown(figures: Dict, chart_name: Optional[str]) -> str:
     lines = ["## Latency under load", "",
-             f"Simulated customers (`bot/bench/loadgen.py`, a separate asyncio process) each repeat a 9-message "
+             f"Simulated customers (`benchmarks/loadgen.py`, a separate asyncio process) each repeat a 9-message "
              f"conversation (small talk, FAQ in both languages, complaint-form steps) with ~1 s think time, for "
              f"{figures['duration']:.0f} s per level. REST latency is the full reply; socket.io latency is the "
              f"first reply. Action-server round trips included. All systems stay up side by side and every level "
@@ -299,7 +299,7 @@ def markdown(figures: Dict, chart_name: Optional[str]) -> str:
             lines += ["", f"First profiling fix, same run (REST, {users} customers): the Rasa server had spent almost "
                       "half its CPU re-checking the JSON schema of every action-server response (py-spy); the same "
                       "assistant without the fix (`BOT_RASA_SPEEDUPS=false`, schema re-checked each time) against "
-                      "this one (`bot/runtime/rasa_entry.py`, checked once): p50/p95 "
+                      "this one (`bot/rasa/server_entry.py`, checked once): p50/p95 "
                       f"{without['p50']:.0f}/{without['p95']:.0f} ms → {with_['p50']:.0f}/{with_['p95']:.0f} ms, "
                       f"throughput {without['throughput']:.1f} → {with_['throughput']:.1f} msg/s."]
         lines += _steps_table(figures, users)

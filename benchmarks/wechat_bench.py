@@ -11,7 +11,7 @@ import urllib.request
 import uuid
 from typing import Dict, List
 
-from bot.channels.wechat.simulator import WeChatSimulator, message_xml
+from tools.wechat.simulator import WeChatSimulator, message_xml
 from bot.settings import Settings
 
 QUESTIONS = ["运费怎么算？包邮吗？", "怎么申请退货？", "保修期是多久？", "退款多久到账？", "可以开发票吗？",

@@ -3,7 +3,7 @@
 They travel as entities (`language`, `emotion`, `emotion_score`) that fill the slots of the same
 names through `from_entity` mappings, and the stored parse data keeps them per message, which is
 where the emotion trajectory is read from (`bot.emotion.trajectory.history_from_events`).
-The reading itself is plain Python in `bot.nlu.customer_signals`.
+The reading itself is plain Python in `bot.emotion.customer_signals`.
 
 This used to be a custom action run after every message (`action_validate_slot_mappings`); doing it
 here spares the Rasa server a round trip to the action server per message (README, "Figures").
@@ -20,7 +20,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.customer_signals import signal_entities
+from bot.emotion.customer_signals import signal_entities
 from bot.settings import get_settings
 
 

@@ -13,7 +13,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.dialogue.fixed_policy import FixedPolicy
+from bot.rasa.fixed_policy import FixedPolicy
 from bot.handoff.conversation import LEAVE_STATE, next_action
 
 

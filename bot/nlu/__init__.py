@@ -1,1 +1,0 @@
-"""Language handling for the NLU pipeline: tokenization and language detection."""

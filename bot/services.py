@@ -1,0 +1,72 @@
+"""The one place that builds the assistant's services, once per process: actions, the web server and the
+channels ask here instead of constructing their own. Everything is created on first use."""
+from __future__ import annotations
+
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
+
+from bot.settings import Settings, get_settings
+
+if TYPE_CHECKING:  # imported lazily below: a process builds only what it uses
+    from bot.complaints.tickets import TicketService
+    from bot.customers.directory import CustomerDirectory
+    from bot.handoff.desk import HandoffDesk
+    from bot.kb.assistant import FaqAssistant
+    from bot.kb.records import KbRecords
+    from bot.kb.service import KnowledgeBaseService
+    from bot.storage.database import Database
+
+
+class Services:
+    """The services of one process, built from one settings object."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def database(self) -> "Database":
+        from bot.storage.database import get_database
+
+        return get_database(self.settings)
+
+    @cached_property
+    def knowledge_base(self) -> "KnowledgeBaseService":
+        from bot.kb.service import get_knowledge_base
+
+        return get_knowledge_base(self.settings)
+
+    @cached_property
+    def kb_records(self) -> "KbRecords":
+        from bot.kb.records import KbRecords
+
+        return KbRecords(self.database)
+
+    @cached_property
+    def faq(self) -> "FaqAssistant":
+        from bot.kb.assistant import FaqAssistant
+
+        return FaqAssistant(self.knowledge_base, self.kb_records, self.settings.kb_feedback_every)
+
+    @cached_property
+    def tickets(self) -> "TicketService":
+        from bot.complaints.tickets import TicketService
+
+        return TicketService(self.database, self.settings.sla_hours)
+
+    @cached_property
+    def customers(self) -> "CustomerDirectory":
+        from bot.customers.directory import CustomerDirectory
+
+        return CustomerDirectory(self.database)
+
+    @cached_property
+    def handoff_desk(self) -> "HandoffDesk":
+        from bot.handoff.desk import HandoffDesk
+
+        return HandoffDesk(self.settings, self.database)
+
+
+@lru_cache(maxsize=1)
+def get_services() -> Services:
+    """The process's services, for the process's settings."""
+    return Services(get_settings())
