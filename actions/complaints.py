@@ -1,15 +1,14 @@
 """The complaint form, the ticket it creates, and ticket status lookups."""
-import asyncio
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.complaints.draft import build_draft
 from bot.complaints.rules import CATEGORIES, infer_category
-from bot.complaints.tickets import ComplaintDraft, TicketService
 from bot.complaints.validation import (
     SKIPPED,
     check_complaint_order,
@@ -18,12 +17,11 @@ from bot.complaints.validation import (
     normalize_phone,
 )
 from bot.complaints.wording import fill, pick
-from bot.customers.directory import CustomerDirectory
-from bot.rasa.domain_responses import response_text, responses_of
+from bot.concurrency import run_blocking
 from bot.emotion.trajectory import history_from_events, peak_level
 from bot.observability.masking import mask_id, mask_pii
-from bot.settings import get_settings
-from bot.storage.database import get_database
+from bot.rasa.domain_responses import response_text, responses_of
+from bot.services import get_services
 
 logger = logging.getLogger(__name__)
 
@@ -32,13 +30,8 @@ FORM_SLOTS = ["complaint_category", "complaint_order_number", "complaint_descrip
 ANGRY_SLOTS = ["complaint_description", "complaint_phone"]
 
 
-def tickets() -> TicketService:
-    settings = get_settings()
-    return TicketService(get_database(settings), settings.sla_hours)
-
-
 def language_of(tracker: Tracker) -> str:
-    return tracker.get_slot("language") or get_settings().default_language
+    return tracker.get_slot("language") or get_services().settings.default_language
 
 
 def name_text(domain: DomainDict, name: str, language: str) -> str:
@@ -46,7 +39,8 @@ def name_text(domain: DomainDict, name: str, language: str) -> str:
 
 
 def peak_emotion(tracker: Tracker) -> str:
-    return peak_level(tracker.get_slot("emotion"), history_from_events(tracker.events))
+    window = get_services().settings.emotion_peak_window
+    return peak_level(tracker.get_slot("emotion"), history_from_events(tracker.events), window)
 
 
 class ValidateComplaintForm(FormValidationAction):
@@ -103,7 +97,7 @@ class ValidateComplaintForm(FormValidationAction):
 
     def validate_complaint_order_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                         domain: DomainDict) -> Dict[Text, Any]:
-        directory = CustomerDirectory(get_database(get_settings()))
+        directory = get_services().customers
         check = check_complaint_order(str(value or ""), directory, tracker.get_slot("customer_id"))
         if check.response:
             dispatcher.utter_message(response=check.response, order_number=check.order_number)
@@ -152,27 +146,11 @@ class ActionSubmitComplaint(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         language = language_of(tracker)
-        settings = get_settings()
-        customer_id = tracker.get_slot("customer_id")
-
-        def optional(slot: str) -> Optional[str]:
-            value = tracker.get_slot(slot)
-            return None if value in (None, SKIPPED) else str(value)
-
-        history = history_from_events(tracker.events)
-        scores = [h.get("score", 0.0) for h in history[-6:] if isinstance(h, dict)]
-        draft = ComplaintDraft(
-            conversation_id=tracker.sender_id, customer_id=customer_id,
-            category=tracker.get_slot("complaint_category")
-            or infer_category(tracker.get_slot("complaint_description") or "") or "other",
-            description=tracker.get_slot("complaint_description") or "",
-            emotion_level=peak_emotion(tracker), emotion_score=max(scores or [0.0]),
-            language=language, order_number=optional("complaint_order_number"),
-            phone=optional("complaint_phone"), callback_time=optional("complaint_callback_time"),
-            is_vip=tracker.get_slot("customer_tier") == "vip",
-        )
+        services = get_services()
+        draft = build_draft(tracker.sender_id, tracker.current_slot_values(), tracker.events, language,
+                            services.settings.emotion_peak_window)
         try:
-            ticket = await asyncio.get_running_loop().run_in_executor(None, lambda: tickets().submit(draft))
+            ticket = await run_blocking(services.tickets.submit, draft)
             logger.info("ticket %s (%s, %s) for conversation %s", ticket.number, ticket.category, ticket.severity,
                         mask_id(tracker.sender_id))
         except Exception:  # the database is down: never claim it was recorded
@@ -182,7 +160,7 @@ class ActionSubmitComplaint(Action):
             return []
         used = list(tracker.get_slot("complaint_used_variations") or [])
         responses = responses_of(domain)
-        hours = settings.sla_hours[ticket.severity]
+        hours = services.settings.sla_hours[ticket.severity]
         values = {
             "ticket_number": ticket.number,
             "category": name_text(domain, f"utter_name_category_{ticket.category}", language),
@@ -221,18 +199,16 @@ class ActionCheckTicket(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         language = language_of(tracker)
         number = next(tracker.get_latest_entity_values("ticket_number"), None)
-        service = tickets()
+        service = get_services().tickets
         customer_id = tracker.get_slot("customer_id")
-        loop = asyncio.get_running_loop()
         if number:
-            ticket = await loop.run_in_executor(
-                None, lambda: service.visible_to(number, tracker.sender_id, customer_id))
+            ticket = await run_blocking(service.visible_to, number, tracker.sender_id, customer_id)
             if ticket is None:  # also for another customer's ticket: never reveal it exists
                 dispatcher.utter_message(response="utter_ticket_not_found", ticket_number=number.upper())
                 return []
             found = [ticket]
         else:
-            found = await loop.run_in_executor(None, lambda: service.of_customer(tracker.sender_id, customer_id))
+            found = await run_blocking(service.of_customer, tracker.sender_id, customer_id)
             if not found:
                 dispatcher.utter_message(response="utter_ticket_none")
                 return []
@@ -242,6 +218,6 @@ class ActionCheckTicket(Action):
                 ticket_number=ticket.number,
                 category=name_text(domain, f"utter_name_category_{ticket.category}", language),
                 status=name_text(domain, f"utter_name_status_{ticket.status}", language),
-                due=get_settings().local_time(ticket.sla_due_at).strftime("%m-%d %H:%M"),
+                due=get_services().settings.local_time(ticket.sla_due_at).strftime("%m-%d %H:%M"),
             )
         return []

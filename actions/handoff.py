@@ -1,6 +1,5 @@
 """Handing the conversation to a person, waiting in the queue, leaving a message, and the
 satisfaction survey afterwards. The logic lives in `bot.handoff`."""
-import asyncio
 import logging
 from typing import Any, Dict, List, Optional, Text
 
@@ -9,10 +8,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.rasa.domain_responses import response_text
-from bot.handoff.desk import HandoffOutcome, get_desk
+from bot.concurrency import run_blocking
+from bot.handoff.desk import HandoffOutcome
 from bot.handoff.request_builder import build_request
+from bot.handoff.survey import is_rating
 from bot.handoff.triggers import handoff_reason, misses_before_this_message
 from bot.observability.masking import mask_id
+from bot.services import get_services
 from bot.settings import get_settings
 from bot.storage.database import get_database
 from bot.storage.models import utcnow
@@ -71,10 +73,10 @@ class ActionRequestHuman(Action):
         def request() -> HandoffOutcome:
             built = build_request(settings, database, tracker.sender_id, tracker.get_latest_input_channel(),
                                   slots, tracker.events, reason)
-            return get_desk(settings).request(built)
+            return get_services().handoff_desk.request(built)
 
         try:
-            outcome = await asyncio.get_running_loop().run_in_executor(None, request)
+            outcome = await run_blocking(request)
         except Exception:  # the database is down: be honest and give the hotline
             logger.exception("handoff not recorded for conversation %s", mask_id(tracker.sender_id))
             dispatcher.utter_message(response="utter_handoff_failed")
@@ -93,8 +95,7 @@ class ActionHandoffWaiting(Action):
         return "action_handoff_waiting"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        desk = get_desk(get_settings())
-        outcome = await asyncio.get_running_loop().run_in_executor(None, lambda: desk.place(tracker.sender_id))
+        outcome = await run_blocking(get_services().handoff_desk.place, tracker.sender_id)
         if outcome is None:  # the request was closed meanwhile: back to the bot
             dispatcher.utter_message(response="utter_how_can_help")
             return [SlotSet("handoff_state", None), SlotSet("handoff_number", None)]
@@ -106,9 +107,7 @@ class ActionCancelHandoff(Action):
         return "action_cancel_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        desk = get_desk(get_settings())
-        await asyncio.get_running_loop().run_in_executor(
-            None, lambda: desk.queue.cancel_by_customer(tracker.sender_id))
+        await run_blocking(get_services().handoff_desk.queue.cancel_by_customer, tracker.sender_id)
         dispatcher.utter_message(response="utter_handoff_cancelled")
         return [SlotSet("handoff_state", None), SlotSet("handoff_number", None)]
 
@@ -121,13 +120,12 @@ class ActionLeaveMessage(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         text = (tracker.latest_message or {}).get("text") or ""
-        desk = get_desk(get_settings())
-        loop = asyncio.get_running_loop()
-        handoff = await loop.run_in_executor(None, lambda: desk.queue.attach_callback_message(tracker.sender_id, text))
+        desk = get_services().handoff_desk
+        handoff = await run_blocking(desk.queue.attach_callback_message, tracker.sender_id, text)
         if handoff is None:
             dispatcher.utter_message(response="utter_how_can_help")
         else:
-            availability = await loop.run_in_executor(None, desk.availability)
+            availability = await run_blocking(desk.availability)
             if availability.open_now:  # open but nobody free: no time we could not keep
                 dispatcher.utter_message(response="utter_handoff_message_taken_open", handoff_number=handoff.number)
             else:
@@ -164,12 +162,10 @@ class ActionRecordSatisfaction(Action):
             score = int(float(raw))
         except (TypeError, ValueError):
             score = 0
-        if not 1 <= score <= 5:
+        if not is_rating(score):
             dispatcher.utter_message(response="utter_ask_satisfaction")
             return []
-        desk = get_desk(get_settings())
-        await asyncio.get_running_loop().run_in_executor(
-            None, lambda: desk.queue.record_rating(tracker.sender_id, score))
+        await run_blocking(get_services().handoff_desk.survey.record_rating, tracker.sender_id, score)
         dispatcher.utter_message(response="utter_survey_thanks_good" if score >= 4 else "utter_survey_thanks_poor")
         return [SlotSet("handoff_state", "comment")]
 
@@ -183,9 +179,7 @@ class ActionRecordSurveyComment(Action):
         if _intent(tracker) in ("deny", "cancel") or text.startswith("/"):
             dispatcher.utter_message(response="utter_survey_no_comment")
         else:
-            desk = get_desk(get_settings())
-            await asyncio.get_running_loop().run_in_executor(
-                None, lambda: desk.queue.record_comment(tracker.sender_id, text))
+            await run_blocking(get_services().handoff_desk.survey.record_comment, tracker.sender_id, text)
             dispatcher.utter_message(response="utter_survey_comment_thanks")
         return [SlotSet("handoff_state", None)]
 

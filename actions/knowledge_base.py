@@ -6,21 +6,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.rasa.domain_responses import response_text
-from bot.kb.assistant import FaqAssistant, FaqReply
-from bot.kb.records import KbRecords
-from bot.handoff.triggers import misses_before_this_message
+from bot.concurrency import run_blocking
+from bot.handoff.triggers import misses_before_this_message, too_many_misunderstandings
+from bot.kb.assistant import FaqReply
 from bot.kb.text import looks_like_question
-from bot.kb.service import get_knowledge_base
-from bot.settings import get_settings
-from bot.storage.database import get_database
-
-
-def _assistant() -> FaqAssistant:
-    settings = get_settings()
-    return FaqAssistant(
-        get_knowledge_base(settings), KbRecords(get_database(settings)), settings.kb_feedback_every
-    )
+from bot.rasa.domain_responses import response_text
+from bot.services import get_services
 
 
 class ActionAnswerQuestion(Action):
@@ -30,8 +21,9 @@ class ActionAnswerQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        if get_settings().debug_answer_delay_s:  # tests of WeChat's deadline only
-            await asyncio.sleep(get_settings().debug_answer_delay_s)
+        delay = get_services().settings.debug_answer_delay_s
+        if delay:  # tests of WeChat's deadline only
+            await asyncio.sleep(delay)
         return await answer_from_knowledge_base(dispatcher, tracker, domain, understood=True)
 
 
@@ -46,9 +38,9 @@ async def answer_from_knowledge_base(
     question_like = understood or looks_like_question(question)
     chosen: Optional[str] = next(tracker.get_latest_entity_values("kb_entry_id"), None)
     answers = int(tracker.get_slot("kb_answer_count") or 0)
-    reply: FaqReply = await asyncio.get_running_loop().run_in_executor(
-        None,
-        lambda: _assistant().reply(
+    services = get_services()
+    reply: FaqReply = await run_blocking(
+        lambda: services.faq.reply(  # built on first use, off the event loop
             tracker.sender_id, question, tracker.get_slot("language"),
             previous_entry_id=tracker.get_slot("kb_last_entry"), chosen_entry_id=chosen,
             answers_so_far=answers, record_unanswered=question_like,
@@ -73,8 +65,8 @@ async def answer_from_knowledge_base(
             buttons.append({"title": escape, "payload": "/request_human"})
         dispatcher.utter_message(response="utter_kb_choose", buttons=buttons)
         return events
-    misses = misses_before_this_message(tracker.events) + 1
-    if misses >= get_settings().misunderstandings_before_handoff:  # no more going round in circles
+    misses = misses_before_this_message(tracker.events) + 1  # this message is one more
+    if too_many_misunderstandings(misses, services.settings.misunderstandings_before_handoff):
         return events + [SlotSet("handoff_reason", "misunderstood"), FollowupAction("action_request_human")]
     dispatcher.utter_message(response="utter_kb_no_answer" if question_like else "utter_default")
     return events
@@ -92,11 +84,9 @@ class ActionRecordKbFeedback(Action):
         if not entry_id:
             dispatcher.utter_message(response="utter_how_can_help")
             return []
-        settings = get_settings()
-        records = KbRecords(get_database(settings))
-        await asyncio.get_running_loop().run_in_executor(
-            None,
-            lambda: records.record_feedback(tracker.sender_id, entry_id, tracker.get_slot("kb_last_question"), helpful),
+        await run_blocking(
+            get_services().kb_records.record_feedback,
+            tracker.sender_id, entry_id, tracker.get_slot("kb_last_question"), helpful,
         )
         dispatcher.utter_message(response="utter_kb_thanks_helpful" if helpful else "utter_kb_sorry_unhelpful")
         return []

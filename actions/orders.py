@@ -4,11 +4,10 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.customers.directory import CustomerDirectory
+from bot.concurrency import run_blocking
 from bot.customers.order_status import answer_order_query
 from bot.observability.masking import mask_pii
-from bot.settings import get_settings
-from bot.storage.database import get_database
+from bot.services import get_services
 
 
 class ActionCheckOrder(Action):
@@ -21,8 +20,8 @@ class ActionCheckOrder(Action):
         order_number = next(tracker.get_latest_entity_values("order_number"), None)
         phone = next(tracker.get_latest_entity_values("phone_number"), None)
         if order_number:
-            directory = CustomerDirectory(get_database(get_settings()))
-            answer = answer_order_query(directory, order_number, tracker.get_slot("customer_id"))
+            answer = await run_blocking(
+                answer_order_query, get_services().customers, order_number, tracker.get_slot("customer_id"))
             dispatcher.utter_message(response=answer.response, **answer.values)
         elif phone:
             dispatcher.utter_message(response="utter_phone_noted", masked_phone=mask_pii(phone))

@@ -5,9 +5,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.customers.directory import CustomerDirectory
-from bot.settings import get_settings
-from bot.storage.database import get_database
+from bot.concurrency import run_blocking
+from bot.services import get_services
 
 
 class ActionSessionStart(Action):
@@ -23,9 +22,8 @@ class ActionSessionStart(Action):
             if value is not None and name != "session_started_metadata":
                 events.append(SlotSet(name, value))
         metadata = tracker.get_slot("session_started_metadata") or {}
-        settings = get_settings()
-        directory = CustomerDirectory(get_database(settings))
-        customer = directory.find_by_identity(str(metadata.get("customer_id") or tracker.sender_id))
+        identity = str(metadata.get("customer_id") or tracker.sender_id)
+        customer = await run_blocking(get_services().customers.find_by_identity, identity)
         if customer:
             events += [
                 SlotSet("customer_id", customer.id),

@@ -7,8 +7,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.kb.service import get_knowledge_base
-from bot.settings import get_settings
+from bot.services import get_services
 
 
 class ActionWarmUp(Action):
@@ -18,6 +17,5 @@ class ActionWarmUp(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        settings = get_settings()
-        get_knowledge_base(settings).search("退货 refund")
+        get_services().knowledge_base.search("退货 refund")
         return []

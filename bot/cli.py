@@ -36,10 +36,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _rasa(args: List[str]) -> int:
-    from bot.runtime.environment import child_environment, venv_bin
+    from bot.runtime.environment import child_environment, rasa_command
 
     settings = get_settings()
-    return subprocess.call([venv_bin("rasa"), *args], cwd=settings.project_root, env=child_environment(settings))
+    return subprocess.call(rasa_command(*args), cwd=settings.project_root, env=child_environment(settings))
 
 
 def _cmd_validate(_args: argparse.Namespace) -> int:

@@ -11,6 +11,9 @@ if TYPE_CHECKING:  # imported lazily below: a process builds only what it uses
     from bot.complaints.tickets import TicketService
     from bot.customers.directory import CustomerDirectory
     from bot.handoff.desk import HandoffDesk
+    from bot.handoff.gateway import ConversationGateway
+    from bot.handoff.relay import HandoffRelay
+    from bot.handoff.workspace import AgentWorkspace
     from bot.kb.assistant import FaqAssistant
     from bot.kb.records import KbRecords
     from bot.kb.service import KnowledgeBaseService
@@ -64,6 +67,25 @@ class Services:
         from bot.handoff.desk import HandoffDesk
 
         return HandoffDesk(self.settings, self.database)
+
+    def handoff_relay(self, gateway: "ConversationGateway") -> "HandoffRelay":
+        """Claims and reply delivery through `gateway` (Rasa), and the relay that retries them. Build it once,
+        when the event loop runs (the gateway needs its HTTP session): its lock keeps a reply from going twice."""
+        from bot.handoff.claims import HandoffClaims
+        from bot.handoff.outbox import ReplyDelivery
+        from bot.handoff.relay import HandoffRelay
+
+        desk = self.handoff_desk
+        delivery = ReplyDelivery(desk.outbox, desk.agents, gateway)
+        return HandoffRelay(HandoffClaims(self.database, desk.agents, delivery, gateway), delivery)
+
+    def agent_workspace(self, relay: "HandoffRelay") -> "AgentWorkspace":
+        """The agent console's use cases, on the relay's claims and delivery."""
+        from bot.handoff.workspace import AgentWorkspace
+        from bot.rasa.conversation_log import ConversationLog
+
+        return AgentWorkspace(self.handoff_desk, relay.claims, relay.delivery, ConversationLog(self.database),
+                              self.settings.kb_dir / "canned_replies.yml")
 
 
 @lru_cache(maxsize=1)

@@ -21,9 +21,21 @@ def history_from_events(events: Iterable[Mapping[str, Any]], limit: int = HISTOR
     return history[-limit:]
 
 
-def peak_level(current: Optional[str], history: Optional[Iterable[object]], window: int = 6) -> str:
-    """The strongest level among the current one and the last `window` messages: a customer who
-    was angry a moment ago is still treated as angry while they type the details."""
-    recent = list(history or [])[-window:]
-    levels = [current or "calm"] + [h.get("level", "calm") for h in recent if isinstance(h, dict)]
+def _recent(history: Optional[Iterable[object]], window: Optional[int]) -> List[Mapping[str, Any]]:
+    entries = list(history or [])
+    if window is not None:
+        entries = entries[-window:] if window > 0 else []
+    return [h for h in entries if isinstance(h, Mapping)]
+
+
+def peak_level(current: Optional[str], history: Optional[Iterable[object]], window: Optional[int] = None) -> str:
+    """How angry the customer is: the strongest level among the current one and their last `window`
+    messages (all of `history` when None). A customer who was angry a moment ago is still treated as
+    angry while they type the details."""
+    levels = [current or "calm"] + [h.get("level", "calm") for h in _recent(history, window)]
     return max(levels, key=lambda level: _ORDER.get(level, 0))
+
+
+def peak_score(history: Optional[Iterable[object]], window: Optional[int] = None) -> float:
+    """The highest emotion score among the last `window` messages (all of `history` when None); 0 without any."""
+    return max([h.get("score", 0.0) for h in _recent(history, window)] or [0.0])

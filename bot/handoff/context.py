@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from bot.emotion.customer_signals import SIGNAL_ENTITIES
+from bot.emotion.trajectory import peak_level
 from bot.observability.masking import mask_pii
 
 # Slots that are the assistant's bookkeeping rather than facts about the customer.
@@ -159,9 +160,7 @@ def build_context(
     last_question = next((t["text"] for t in reversed(transcript)
                           if t["who"] == "customer" and not t["text"].startswith("/")
                           and t.get("intent") not in _NOT_THE_PROBLEM), None)
-    levels = [h.get("level", "calm") for h in emotion_history if isinstance(h, Mapping)]
-    order = ["calm", "upset", "angry"]
-    peak = max(levels, key=order.index) if levels else "calm"
+    peak = peak_level(None, emotion_history)  # over the whole history the agent is shown
     return HandoffContext(
         customer={"id": customer.customer_id, "name": customer.name, "tier": customer.tier,
                   "phone": mask_pii(customer.phone) if customer.phone else None,

@@ -10,7 +10,11 @@ The slot ``handoff_state`` says where the customer is:
 """
 from __future__ import annotations
 
-from typing import Optional
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 STATES = ("queued", "callback", "comment", "claimed")
 
@@ -21,17 +25,33 @@ HANDOFF_ACTIONS = frozenset({
 })
 _LEAVE_STATE_INTENTS = frozenset({"restart", "session_start"})
 CANCEL_INTENTS = frozenset({"cancel"})
-# A message left for an agent often contains "不行" or "not": only a short, clear "cancel" leaves the queue.
-_CANCEL_MAX_CHARS = 16
-_CANCEL_MIN_CONFIDENCE = 0.8
 
 
-def is_cancel(intent: Optional[str], confidence: float, text: str) -> bool:
+@dataclass(frozen=True)
+class CancelThresholds:
+    """A message left for an agent often contains "不行" or "not": only a short, clear "cancel" leaves
+    the queue. `min_confidence` also applies to a clear request for something else. The defaults are
+    the settings' defaults (BOT_HANDOFF_CANCEL_MAX_CHARS, BOT_HANDOFF_CANCEL_MIN_CONFIDENCE)."""
+
+    max_chars: int = 16
+    min_confidence: float = 0.8
+
+    @classmethod
+    def from_settings(cls, settings: "Settings") -> "CancelThresholds":
+        return cls(max_chars=settings.handoff_cancel_max_chars,
+                   min_confidence=settings.handoff_cancel_min_confidence)
+
+
+DEFAULT_CANCEL = CancelThresholds()
+
+
+def is_cancel(intent: Optional[str], confidence: float, text: str,
+              thresholds: CancelThresholds = DEFAULT_CANCEL) -> bool:
     if intent not in CANCEL_INTENTS:
         return False
     if text.startswith("/"):  # the button
         return True
-    return confidence >= _CANCEL_MIN_CONFIDENCE and len(text.strip()) <= _CANCEL_MAX_CHARS
+    return confidence >= thresholds.min_confidence and len(text.strip()) <= thresholds.max_chars
 
 
 # A clear request for something else ends "the next message is the one you leave / your comment".
@@ -44,7 +64,8 @@ _OTHER_REQUESTS = {
 
 
 def next_action(state: Optional[str], intent: Optional[str], latest_action: Optional[str],
-                confidence: float = 1.0, text: str = "") -> Optional[str]:
+                confidence: float = 1.0, text: str = "",
+                thresholds: CancelThresholds = DEFAULT_CANCEL) -> Optional[str]:
     """The action to run now; None to let the other policies decide; LEAVE_STATE to clear the state
     and let them decide."""
     if latest_action in HANDOFF_ACTIONS:
@@ -53,9 +74,9 @@ def next_action(state: Optional[str], intent: Optional[str], latest_action: Opti
         return None
     if intent in _LEAVE_STATE_INTENTS:
         return None
-    if intent in _OTHER_REQUESTS.get(state, ()) and confidence >= _CANCEL_MIN_CONFIDENCE:
+    if intent in _OTHER_REQUESTS.get(state, ()) and confidence >= thresholds.min_confidence:
         return LEAVE_STATE
-    cancel = is_cancel(intent, confidence, text or "/")
+    cancel = is_cancel(intent, confidence, text or "/", thresholds)
     if state == "queued":
         return "action_cancel_handoff" if cancel else "action_handoff_waiting"
     if state == "callback":

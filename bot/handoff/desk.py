@@ -1,4 +1,6 @@
-"""The front desk of the handoff: is anyone there, and what happens to a customer who asks."""
+"""The front desk of the handoff: is anyone there, and what happens to a customer who asks. It also
+holds the handoff's database-only services (queue, agents, notes, outbox, survey), built once; the
+ones that talk to Rasa (claims, reply delivery) are built with a gateway, see `bot.services`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +9,12 @@ from typing import Optional
 
 from bot.handoff.agents import AgentDirectory
 from bot.handoff.hours import ServiceHours, parse_service_hours
-from bot.handoff.queue import HandoffQueue, HandoffRequest, HandoffView, QueuePlace
+from bot.handoff.notes import HandoffNotes
+from bot.handoff.outbox import ReplyOutbox
+from bot.handoff.priority import PriorityPoints
+from bot.handoff.queue import HandoffQueue
+from bot.handoff.records import HandoffRequest, HandoffView, QueuePlace
+from bot.handoff.survey import SatisfactionSurvey
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.models import utcnow
@@ -39,7 +46,11 @@ class HandoffDesk:
         self._settings = settings
         self.hours: ServiceHours = parse_service_hours(settings.service_hours, settings.service_days)
         self.agents = AgentDirectory(database, settings.agent_session_hours, settings.agent_presence_timeout_s)
-        self.queue = HandoffQueue(database, settings.handoff_minutes_per_customer)
+        self.queue = HandoffQueue(database, settings.handoff_minutes_per_customer,
+                                  PriorityPoints.from_settings(settings))
+        self.notes = HandoffNotes(database)
+        self.outbox = ReplyOutbox(database)
+        self.survey = SatisfactionSurvey(database, self.queue)
 
     def availability(self, now: Optional[datetime] = None) -> Availability:
         now = now or utcnow()
@@ -73,8 +84,3 @@ class HandoffDesk:
             return None
         return self.outcome_of(handoff, self.availability(now), now)
 
-
-def get_desk(settings: Settings) -> HandoffDesk:
-    from bot.storage.database import get_database
-
-    return HandoffDesk(settings, get_database(settings))

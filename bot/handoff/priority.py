@@ -1,32 +1,69 @@
 """Queue priority: tier, emotion and the reason at entry, plus the minutes the customer has waited.
 
 The queue is ordered by priority, then by waiting time, so a regular customer who has waited long
-enough overtakes a VIP who just arrived: key customers first, every customer fairly."""
+enough overtakes a VIP who just arrived: key customers first, every customer fairly. The points
+are settings (BOT_PRIORITY_*); `PriorityPoints.from_settings` reads them."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-TIER_POINTS = {"vip": 30, "regular": 0}
-EMOTION_POINTS = {"angry": 20, "upset": 10, "calm": 0}
-REASON_POINTS = {"safety": 40, "repeat": 15, "angry": 10, "vip": 0, "misunderstood": 5, "explicit": 0}
-POINTS_PER_MINUTE_WAITED = 2
-WAITING_POINTS_CAP = 60  # half an hour of waiting weighs as much as safety plus VIP
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
-def base_priority(tier: Optional[str], emotion: Optional[str], reason: str) -> int:
-    return (TIER_POINTS.get(tier or "regular", 0) + EMOTION_POINTS.get(emotion or "calm", 0)
-            + REASON_POINTS.get(reason, 0))
+@dataclass(frozen=True)
+class PriorityPoints:
+    """How much each fact weighs in the queue. The defaults are the settings' defaults."""
+
+    vip: int = 30
+    angry: int = 20
+    upset: int = 10
+    reason_safety: int = 40
+    reason_repeat: int = 15
+    reason_angry: int = 10
+    reason_misunderstood: int = 5
+    per_minute_waited: float = 2.0
+    waiting_cap: int = 60  # half an hour of waiting weighs as much as safety plus VIP
+
+    @classmethod
+    def from_settings(cls, settings: "Settings") -> "PriorityPoints":
+        return cls(
+            vip=settings.priority_vip, angry=settings.priority_angry, upset=settings.priority_upset,
+            reason_safety=settings.priority_reason_safety, reason_repeat=settings.priority_reason_repeat,
+            reason_angry=settings.priority_reason_angry, reason_misunderstood=settings.priority_reason_misunderstood,
+            per_minute_waited=settings.priority_points_per_minute, waiting_cap=settings.priority_waiting_cap,
+        )
+
+    def for_tier(self, tier: Optional[str]) -> int:
+        return self.vip if tier == "vip" else 0
+
+    def for_emotion(self, emotion: Optional[str]) -> int:
+        return {"angry": self.angry, "upset": self.upset}.get(emotion or "calm", 0)
+
+    def for_reason(self, reason: str) -> int:
+        # "vip" is counted by the tier and "explicit" adds nothing
+        return {"safety": self.reason_safety, "repeat": self.reason_repeat, "angry": self.reason_angry,
+                "misunderstood": self.reason_misunderstood}.get(reason, 0)
 
 
-def current_priority(base: int, queued_at: datetime, now: datetime) -> int:
+DEFAULT_POINTS = PriorityPoints()
+
+
+def base_priority(tier: Optional[str], emotion: Optional[str], reason: str,
+                  points: PriorityPoints = DEFAULT_POINTS) -> int:
+    return points.for_tier(tier) + points.for_emotion(emotion) + points.for_reason(reason)
+
+
+def current_priority(base: int, queued_at: datetime, now: datetime, points: PriorityPoints = DEFAULT_POINTS) -> int:
     waited_minutes = max(0.0, (now - queued_at).total_seconds() / 60)
-    return base + min(WAITING_POINTS_CAP, int(waited_minutes * POINTS_PER_MINUTE_WAITED))
+    return base + min(points.waiting_cap, int(waited_minutes * points.per_minute_waited))
 
 
-def queue_order_key(base: int, queued_at: datetime, now: datetime) -> tuple:
+def queue_order_key(base: int, queued_at: datetime, now: datetime, points: PriorityPoints = DEFAULT_POINTS) -> tuple:
     """Sort key: higher priority first, then who has waited longest."""
-    return (-current_priority(base, queued_at, now), queued_at)
+    return (-current_priority(base, queued_at, now, points), queued_at)
 
 
 def estimated_wait_minutes(ahead: int, agents_online: int, minutes_per_customer: float) -> int:

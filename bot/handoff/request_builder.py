@@ -5,7 +5,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from bot.complaints.tickets import TicketService
 from bot.customers.directory import CustomerDirectory
-from bot.emotion.trajectory import history_from_events
+from bot.emotion.trajectory import history_from_events, peak_level
 from bot.handoff.context import CustomerFacts, KbAnswer, TicketFacts, build_context
 from bot.handoff.queue import HandoffRequest
 from bot.kb.records import KbRecords
@@ -39,8 +39,7 @@ def build_request(
     )
     history = history_from_events(events)
     context = build_context(reason, facts, events, slots, history, ticket_facts, kb)
-    levels = [h.get("level") for h in history[-3:] if isinstance(h, Mapping)]
-    emotion = "angry" if "angry" in levels else ("upset" if "upset" in levels else "calm")
+    emotion = peak_level(None, history, settings.emotion_priority_window)  # weighs in the queue priority
     latest_ticket = slots.get("last_ticket_number") or (tickets[0].number if tickets else None)
     return HandoffRequest(
         conversation_id=conversation_id, channel=channel or "unknown", customer_id=customer_id, language=language,

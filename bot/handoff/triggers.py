@@ -30,9 +30,15 @@ def handoff_reason(
         if emotion == "angry":
             return "angry"
         return "explicit"
-    if misunderstood_in_a_row >= misunderstandings_allowed:
+    if too_many_misunderstandings(misunderstood_in_a_row, misunderstandings_allowed):
         return "misunderstood"
     return None
+
+
+def too_many_misunderstandings(in_a_row: int, allowed: int) -> bool:
+    """Rule 2: after `allowed` misunderstandings in a row (BOT_MISUNDERSTANDINGS_BEFORE_HANDOFF) the
+    assistant stops going round in circles and brings in a person."""
+    return in_a_row >= allowed
 
 
 # Responses that mean "I did not understand" / "I have no answer".

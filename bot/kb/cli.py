@@ -12,8 +12,7 @@ def _service(folder: Path):
     from bot.kb.service import KnowledgeBaseService, Thresholds
 
     settings = get_settings()
-    thresholds = Thresholds(confident=settings.kb_confident, ambiguous=settings.kb_ambiguous)
-    return KnowledgeBaseService(folder, settings.jieba_dictionary_dir, thresholds)
+    return KnowledgeBaseService(folder, settings.jieba_dictionary_dir, Thresholds.from_settings(settings))
 
 
 def _folder(args: argparse.Namespace) -> Path:

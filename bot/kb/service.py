@@ -24,13 +24,21 @@ _FOLLOW_UP_START = re.compile(r"^(那|那么|如果|还有|另外|要是|and|so|
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Score levels (0-1) that decide between answering, offering choices and admitting no answer."""
+    """Score levels (0-1) that decide between answering, offering choices and admitting no answer.
+    The defaults are the settings' defaults (BOT_KB_CONFIDENT, BOT_KB_MARGIN, BOT_KB_CERTAIN, BOT_KB_AMBIGUOUS).
+    A best match is answered when it is certain, or confident and ahead of the runner-up by the margin;
+    otherwise the matches within the margin of it are offered as choices."""
 
     confident: float = 0.5
     margin: float = 0.15
     certain: float = 0.8
     ambiguous: float = 0.3
     choices: int = 3
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Thresholds":
+        return cls(confident=settings.kb_confident, margin=settings.kb_margin, certain=settings.kb_certain,
+                   ambiguous=settings.kb_ambiguous)
 
 
 @dataclass(frozen=True)
@@ -153,7 +161,7 @@ class KnowledgeBaseService:
         runner_up = hits[1].score if len(hits) > 1 else 0.0
         if top >= t.certain or (top >= t.confident and top - runner_up >= t.margin):
             return Decision("answer", tuple(hits), language, used_context)
-        close = [h for h in hits if h.score >= max(t.ambiguous, top - 0.15)][: t.choices]
+        close = [h for h in hits if h.score >= max(t.ambiguous, top - t.margin)][: t.choices]
         if len(close) == 1 and top >= t.confident:
             return Decision("answer", tuple(hits), language, used_context)
         return Decision("choose", tuple(close), language, used_context)
@@ -164,8 +172,8 @@ _services: dict = {}
 
 def get_knowledge_base(settings: Settings) -> KnowledgeBaseService:
     """The process's knowledge-base service for these settings (created on first use)."""
-    key = (str(settings.kb_dir), settings.kb_confident, settings.kb_ambiguous)
+    thresholds = Thresholds.from_settings(settings)
+    key = (str(settings.kb_dir), thresholds)
     if key not in _services:
-        thresholds = Thresholds(confident=settings.kb_confident, ambiguous=settings.kb_ambiguous)
         _services[key] = KnowledgeBaseService(settings.kb_dir, settings.jieba_dictionary_dir, thresholds)
     return _services[key]

@@ -14,7 +14,8 @@ from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.rasa.fixed_policy import FixedPolicy
-from bot.handoff.conversation import LEAVE_STATE, next_action
+from bot.handoff.conversation import LEAVE_STATE, CancelThresholds, next_action
+from bot.settings import get_settings
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
@@ -29,7 +30,8 @@ class HandoffPolicy(FixedPolicy):
         intent = (message.intent or {}) if message else {}
         state = tracker.get_slot("handoff_state") if "handoff_state" in tracker.slots else None
         action = next_action(state, intent.get("name"), tracker.latest_action_name,
-                             float(intent.get("confidence") or 0.0), (message.text or "") if message else "")
+                             float(intent.get("confidence") or 0.0), (message.text or "") if message else "",
+                             CancelThresholds.from_settings(get_settings()))
         if action == LEAVE_STATE:  # predicts nothing; its event clears the state before the others' action
             return self._prediction(probabilities, events=[SlotSet("handoff_state", None)])
         if action is not None and action in domain.action_names_or_texts:

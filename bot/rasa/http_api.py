@@ -9,12 +9,16 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bot.handoff.gateway import GatewayUnavailable
 
-class RasaUnavailable(RuntimeError):
+
+class RasaUnavailable(GatewayUnavailable):
     """Rasa could not be reached or refused the call; the message says which."""
 
 
 class RasaConversations:
+    """Rasa's side of `bot.handoff.gateway.ConversationGateway`: how agents' actions reach a conversation."""
+
     def __init__(self, base_url: str, session: aiohttp.ClientSession, timeout_s: float = 10.0) -> None:
         self._base = base_url.rstrip("/")
         self._session = session

@@ -1,4 +1,5 @@
-"""Runs Rasa's command line (`python -m bot.rasa.server_entry run …`) with one speed-up.
+"""Runs Rasa's command line (`python -m bot.rasa.server_entry run …`) with one speed-up, and without
+dependencies' deprecation notices on the console (bot/observability/quiet.py).
 
 Profiling the Rasa server under load (py-spy, see README "Figures") showed almost half of its CPU
 in `jsonschema.validate`, which Rasa calls on every action-server response: the function checks
@@ -42,6 +43,9 @@ def install_cached_schema_validation() -> None:
 
 
 def main(argv: Optional[List[str]] = None) -> None:
+    from bot.observability.quiet import quiet_dependency_warnings
+
+    quiet_dependency_warnings()  # first: Rasa's dependencies warn while being imported
     from bot.settings import get_settings
 
     if get_settings().rasa_speedups:

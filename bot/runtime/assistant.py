@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Dict, List
 
 from bot.customers.demo_loader import load_demo_store
-from bot.runtime.environment import child_environment, model_path, venv_bin, write_endpoints
+from bot.runtime.environment import child_environment, model_path, rasa_command, venv_bin, write_endpoints
 from bot.runtime.supervisor import Supervisor
 from bot.runtime.training import ensure_model
 from bot.settings import Settings
@@ -25,18 +25,19 @@ def prepare_database(settings: Settings) -> int:
 
 
 def action_server_argv(settings: Settings) -> List[str]:
-    return [venv_bin("python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)]
+    return [venv_bin("python"), "-m", "bot.runtime.action_server_entry", "--actions", "actions",
+            "--port", str(settings.action_port)]
 
 
 def rasa_server_argv(settings: Settings) -> List[str]:
-    return [
-        venv_bin("python"), "-m", "bot.rasa.server_entry", "run", "--enable-api",
+    return rasa_command(
+        "run", "--enable-api",
         "--interface", settings.host, "--port", str(settings.rasa_port),
         "--cors", settings.cors_origins,
         "--model", str(model_path(settings)),
         "--endpoints", str(settings.var_dir / "endpoints.yml"),
         "--credentials", "credentials.yml",
-    ]
+    )
 
 
 def web_server_argv(settings: Settings) -> List[str]:

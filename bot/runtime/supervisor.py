@@ -51,7 +51,15 @@ class Supervisor:
         raise StartupError(f"{child.name} did not answer at {url} within {timeout_s:.0f} s")
 
     def install_signal_handlers(self) -> None:
+        """Ctrl-C, SIGTERM and SIGHUP stop the run. Only the first one interrupts: a second Ctrl-C (or the
+        same signal sent to the whole process group) must not break off the bounded shutdown in stop_all."""
+        interrupted = False
+
         def handle(signum: int, _frame: object) -> None:
+            nonlocal interrupted
+            if interrupted:
+                return
+            interrupted = True
             raise KeyboardInterrupt(signal.Signals(signum).name)
 
         signal.signal(signal.SIGTERM, handle)

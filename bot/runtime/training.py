@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from bot.runtime.environment import MODEL_NAME, child_environment, model_path, venv_bin
+from bot.runtime.environment import MODEL_NAME, child_environment, model_path, rasa_command
 from bot.settings import Settings
 
 
@@ -54,11 +54,11 @@ def ensure_model(settings: Settings, force: bool = False) -> TrainingResult:
         print(f"==> Model unchanged, reusing {target}", flush=True)
         return TrainingResult(model=target, seconds=0.0, retrained=False)
     before = target.stat().st_mtime if target.exists() else None
-    command = [
-        venv_bin("rasa"), "train",
+    command = rasa_command(
+        "train",
         "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
         "--out", str(settings.models_dir), "--fixed-model-name", MODEL_NAME,
-    ]
+    )
     if force:
         command.append("--force")
     print("==> Checking the model (trains only when data or config changed)", flush=True)

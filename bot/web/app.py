@@ -10,17 +10,16 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bot.rasa.conversation_log import ConversationLog
-from bot.handoff.desk import HandoffDesk
 from bot.rasa.http_api import RasaConversations
+from bot.services import Services
 from bot.settings import Settings
-from bot.storage.database import get_database
-from bot.web.console_api import ConsoleApi
-from bot.web.relay import ReplyRelay
+from bot.web.console_api import WORKSPACE, ConsoleApi
 from bot.web.webchat_asset import webchat_script
 
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+RELAY_TASK = web.AppKey("relay_task", asyncio.Task)
 
 
 def _page(name: str, settings: Settings) -> web.Response:
@@ -35,24 +34,21 @@ def _page(name: str, settings: Settings) -> web.Response:
                         headers={"Cache-Control": "no-store", "Content-Security-Policy": policy})
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(services: Services) -> web.Application:
+    settings = services.settings
     app = web.Application()
-    database = get_database(settings)
-    desk = HandoffDesk(settings, database)
 
     async def start_background(app_: web.Application) -> None:
-        app_["http"] = aiohttp.ClientSession()
-        rasa = RasaConversations(settings.rasa_url, app_["http"])
-        relay = ReplyRelay(desk.queue, desk.agents, rasa)
-        app_["api"].bind(rasa, relay)
-        app_["relay_task"] = asyncio.create_task(relay.run())
+        """What needs the running event loop: the HTTP session to Rasa, the relay and the console's workspace."""
+        app_[HTTP] = aiohttp.ClientSession()
+        relay = services.handoff_relay(RasaConversations(settings.rasa_url, app_[HTTP]))
+        app_[WORKSPACE] = services.agent_workspace(relay)
+        app_[RELAY_TASK] = asyncio.create_task(relay.run())
 
     async def stop_background(app_: web.Application) -> None:
-        app_["relay_task"].cancel()
-        await app_["http"].close()
+        app_[RELAY_TASK].cancel()
+        await app_[HTTP].close()
 
-    api = _LateBoundApi(settings, desk, ConversationLog(database))
-    app["api"] = api
     app.on_startup.append(start_background)
     app.on_cleanup.append(stop_background)
 
@@ -79,20 +75,11 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", health)
     app.router.add_get("/favicon.ico", lambda _r: web.Response(status=204))
     app.router.add_static("/static/", STATIC)
-    app.router.add_routes(api.routes())
+    app.router.add_routes(ConsoleApi(settings.agent_session_hours).routes())
     return app
 
 
-class _LateBoundApi(ConsoleApi):
-    """The console API, whose Rasa client and relay exist only once the event loop runs."""
-
-    def __init__(self, settings: Settings, desk: HandoffDesk, log: ConversationLog) -> None:
-        self._settings, self._desk, self._log = settings, desk, log
-
-    def bind(self, rasa: RasaConversations, relay: ReplyRelay) -> None:
-        self._rasa, self._relay = rasa, relay
-
-
 def serve(settings: Settings) -> None:
-    web.run_app(create_app(settings), host=settings.host, port=settings.web_port, print=None,
+    """Serves until interrupted, with this process's services built from `settings`."""
+    web.run_app(create_app(Services(settings)), host=settings.host, port=settings.web_port, print=None,
                 access_log=None)

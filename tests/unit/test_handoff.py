@@ -1,16 +1,21 @@
-"""Handoff logic: priority, triggers, business hours, context, the queue, agents and the dialogue state."""
+"""Handoff logic: priority, triggers, business hours, context, the queue, claims, the outbox, the survey,
+agents and the dialogue state."""
+import asyncio
 import threading
 from datetime import datetime, timedelta
 
 import pytest
 
 from bot.handoff.agents import AgentDirectory, AgentError
+from bot.handoff.claims import HandoffClaims
 from bot.handoff.context import CustomerFacts, KbAnswer, TicketFacts, build_context
 from bot.handoff.conversation import next_action
 from bot.handoff.hours import parse_service_hours
+from bot.handoff.outbox import ReplyDelivery, ReplyOutbox
 from bot.handoff.passwords import WeakPasswordError, hash_password, verify_password
 from bot.handoff.priority import base_priority, current_priority, estimated_wait_minutes
 from bot.handoff.queue import HandoffError, HandoffQueue, HandoffRequest
+from bot.handoff.survey import SatisfactionSurvey
 from bot.handoff.triggers import handoff_reason
 from bot.settings import SettingsError, load_settings
 
@@ -20,6 +25,30 @@ NOW = datetime(2026, 11, 23, 4, 0)  # naive UTC = 12:00 in Shanghai, a Monday
 def request(conversation="c1", tier="regular", emotion="calm", reason="explicit"):
     return HandoffRequest(conversation_id=conversation, channel="socketio", customer_id=None, language="zh",
                           tier=tier, emotion=emotion, reason=reason, context={"summary": {"zh": "客户要求转人工"}})
+
+
+class RecordingGateway:
+    """Rasa's side of a handoff, kept in memory: every call succeeds and is recorded."""
+
+    def __init__(self):
+        self.calls = []
+
+    async def say(self, conversation_id, text, agent_name, reply_id=None):
+        self.calls.append(("say", conversation_id, text))
+
+    async def pause_for_agent(self, conversation_id, agent_name):
+        self.calls.append(("pause", conversation_id, agent_name))
+
+    async def resume_bot(self, conversation_id):
+        self.calls.append(("resume", conversation_id))
+
+    async def execute(self, conversation_id, action):
+        self.calls.append(("execute", conversation_id, action))
+
+
+def claims_for(database, gateway):
+    agents = AgentDirectory(database)
+    return HandoffClaims(database, agents, ReplyDelivery(ReplyOutbox(database), agents, gateway), gateway)
 
 
 # priority ------------------------------------------------------------------------------------
@@ -128,12 +157,14 @@ def test_exactly_one_of_two_agents_claims(database):
     two = agents.create("wang", "小王", "password-2")
     queue = HandoffQueue(database)
     handoff = queue.request(request(), available=True, now=NOW)
+    gateway = RecordingGateway()
+    claims = claims_for(database, gateway)
     barrier = threading.Barrier(2)
     results = {}
 
     def claim(agent_id):
         barrier.wait()
-        results[agent_id] = queue.claim(handoff.id, agent_id)
+        results[agent_id] = asyncio.run(claims.claim(handoff.id, agent_id)).claimed
 
     threads = [threading.Thread(target=claim, args=(a.id,)) for a in (one, two)]
     for thread in threads:
@@ -143,26 +174,32 @@ def test_exactly_one_of_two_agents_claims(database):
     assert sorted(results.values()) == [False, True]
     winner = next(a for a, won in results.items() if won)
     assert queue.get(handoff.id).agent_id == winner
+    assert [c[0] for c in gateway.calls] == ["pause", "execute"]  # the customer hears of one agent only
 
 
 def test_only_the_owner_replies_and_closes_and_replies_wait_in_the_outbox(database):
     agents = AgentDirectory(database)
     owner, other = agents.create("li", "小李", "password-1"), agents.create("wang", "小王", "password-2")
-    queue = HandoffQueue(database)
+    queue, outbox = HandoffQueue(database), ReplyOutbox(database)
     handoff = queue.request(request(), available=True, now=NOW)
-    with pytest.raises(HandoffError):
-        queue.add_reply(handoff.id, owner.id, "您好")  # not claimed yet
-    assert queue.claim(handoff.id, owner.id)
-    with pytest.raises(HandoffError):
-        queue.add_reply(handoff.id, other.id, "我来")
-    reply = queue.add_reply(handoff.id, owner.id, "您好，我是小李")
-    assert [r.id for r in queue.undelivered()] == [reply.id]
-    queue.mark_failed(reply.id, "Rasa down")
-    queue.mark_delivered(reply.id)
-    assert queue.undelivered() == []
-    with pytest.raises(HandoffError):
-        queue.close(handoff.id, other.id, "resolved")
-    assert queue.close(handoff.id, owner.id, "resolved").status == "resolved"
+
+    async def scenario():
+        claims = claims_for(database, RecordingGateway())
+        with pytest.raises(HandoffError):
+            outbox.add_reply(handoff.id, owner.id, "您好")  # not claimed yet
+        assert (await claims.claim(handoff.id, owner.id)).claimed
+        with pytest.raises(HandoffError):
+            outbox.add_reply(handoff.id, other.id, "我来")
+        reply = outbox.add_reply(handoff.id, owner.id, "您好，我是小李")
+        assert [r.id for r in outbox.undelivered()] == [reply.id]
+        outbox.mark_failed(reply.id, "Rasa down")
+        outbox.mark_delivered(reply.id)
+        assert outbox.undelivered() == []
+        with pytest.raises(HandoffError):
+            await claims.close(handoff.id, other.id, "resolved")
+        assert (await claims.close(handoff.id, owner.id, "resolved")).handoff.status == "resolved"
+
+    asyncio.run(scenario())
     assert queue.open_for("c1") is None
 
 
@@ -178,12 +215,13 @@ def test_callbacks_take_a_message_and_can_be_cancelled_before_one(database):
 
 def test_ratings_and_comments(database):
     queue = HandoffQueue(database)
+    survey = SatisfactionSurvey(database, queue)
     queue.request(request(), available=True, now=NOW)
-    queue.record_rating("c1", 5)
-    assert queue.record_comment("c1", "很耐心")
-    assert queue.satisfaction() == {"ratings": 1, "average": 5.0}
+    survey.record_rating("c1", 5)
+    assert survey.record_comment("c1", "很耐心")
+    assert survey.summary() == {"ratings": 1, "average": 5.0}
     with pytest.raises(HandoffError):
-        queue.record_rating("c1", 6)
+        survey.record_rating("c1", 6)
 
 
 # agents --------------------------------------------------------------------------------------

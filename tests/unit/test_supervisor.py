@@ -1,4 +1,5 @@
 import os
+import signal
 import sys
 
 from bot.runtime.supervisor import Supervisor
@@ -31,3 +32,28 @@ def test_stop_all_leaves_no_child_or_grandchild(tmp_path):
     except ProcessLookupError:
         alive = False
     assert not alive
+
+
+def test_only_the_first_stop_signal_interrupts_so_shutdown_is_not_broken_off():
+    names = [name for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {name: signal.getsignal(getattr(signal, name)) for name in names}
+    try:
+        Supervisor().install_signal_handlers()
+        interrupted = False
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(100):  # the handler runs between two bytecodes of the main thread
+                pass
+        except KeyboardInterrupt:
+            interrupted = True
+        assert interrupted
+        try:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C again while stop_all is waiting for the servers
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(100):
+                pass
+        except KeyboardInterrupt:
+            raise AssertionError("a second signal broke off the shutdown") from None
+    finally:
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)

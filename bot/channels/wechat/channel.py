@@ -33,9 +33,9 @@ from bot.channels.wechat.protocol import (
     split_text,
     with_numbered_options,
 )
+from bot.concurrency import run_blocking
 from bot.observability.masking import mask_id
-from bot.settings import Settings, get_settings
-from bot.storage.database import get_database
+from bot.services import Services, get_services
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class WeChatOutput(OutputChannel):
     async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
                                      **kwargs: Any) -> None:
         combined, payloads = with_numbered_options([{"text": text, "buttons": buttons}])
-        await asyncio.get_running_loop().run_in_executor(None, self._inbox.save_options, recipient_id, payloads)
+        await run_blocking(self._inbox.save_options, recipient_id, payloads)
         await self._api.send_text(recipient_id, combined)
 
 
@@ -75,21 +75,21 @@ class WeChatInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WeChatInput":
-        return cls(get_settings())
+        return cls(get_services())
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, services: Services) -> None:
+        # Rasa builds the channel once per process; its WeChat parts (crypto, API client with its
+        # access_token, inbox) are its own, on the process's settings and database.
+        settings = services.settings
         self._settings = settings
         self._crypto = WeChatCrypto(settings.wechat_token, settings.wechat_aes_key, settings.wechat_app_id)
         self._api = WeChatApi(settings.wechat_api_base, settings.wechat_app_id, settings.wechat_app_secret)
-        self._inbox = WeChatInbox(get_database(settings))
+        self._inbox = WeChatInbox(services.database)
         self._menu = load_menu(settings.kb_dir / "wechat_menu.yml")
         self._background: set = set()
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return WeChatOutput(self._api, self._inbox)
-
-    async def _db(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         hook = Blueprint("wechat_webhook", __name__)
@@ -131,13 +131,13 @@ class WeChatInput(InputChannel):
                 logger.warning("WeChat request refused: %s", error)
                 return response.text(f"bad request: {error}", status=400)
 
-            if inbound.text is None or not await self._db(self._inbox.first_time, inbound.dedupe_key,
-                                                           inbound.openid, inbound.msg_type):
+            if inbound.text is None or not await run_blocking(self._inbox.first_time, inbound.dedupe_key,
+                                                              inbound.openid, inbound.msg_type):
                 return response.text("success")  # nothing to answer, or a retry of a message in hand
 
             text = inbound.text
             if text and not text.startswith("/"):
-                chosen = option_payload(text, await self._db(self._inbox.options, inbound.openid))
+                chosen = option_payload(text, await run_blocking(self._inbox.options, inbound.openid))
                 text = chosen or text
             task = asyncio.ensure_future(self._converse(on_new_message, inbound.openid, text))
             try:
@@ -149,7 +149,7 @@ class WeChatInput(InputChannel):
             reply, rest = await self._compose(inbound.openid, messages)
             if rest:
                 self._spawn(self._send_rest(inbound.openid, rest))
-            await self._db(self._inbox.mark, inbound.dedupe_key, "passive")
+            await run_blocking(self._inbox.mark, inbound.dedupe_key, "passive")
             if not reply:
                 return response.text("success")
             xml_reply = TextReply(message=inbound.raw, content=reply).render()
@@ -170,7 +170,7 @@ class WeChatInput(InputChannel):
         """The passive reply (one message, within WeChat's limit) and whatever must follow through the API."""
         text, payloads = with_numbered_options(messages)
         if payloads:
-            await self._db(self._inbox.save_options, openid, payloads)
+            await run_blocking(self._inbox.save_options, openid, payloads)
         parts = split_text(text) if text else []
         return (parts[0] if parts else ""), parts[1:]
 
@@ -192,7 +192,7 @@ class WeChatInput(InputChannel):
         if task.cancelled() or task.exception() is not None:
             logger.error("WeChat message from %s failed: %s", mask_id(openid),
                          None if task.cancelled() else task.exception())
-            self._spawn(self._db(self._inbox.mark, dedupe_key, "failed"))
+            self._spawn(run_blocking(self._inbox.mark, dedupe_key, "failed"))
             return
         self._spawn(self._deliver(openid, dedupe_key, task.result()))
 
@@ -202,7 +202,7 @@ class WeChatInput(InputChannel):
         try:
             for part in parts:
                 await self._api.send_text(openid, part)
-            await self._db(self._inbox.mark, dedupe_key, "api")
+            await run_blocking(self._inbox.mark, dedupe_key, "api")
         except (WeChatApiError, OSError) as error:
             logger.error("WeChat answer to %s not delivered: %s", mask_id(openid), error)
-            await self._db(self._inbox.mark, dedupe_key, "failed")
+            await run_blocking(self._inbox.mark, dedupe_key, "failed")

@@ -1,0 +1,157 @@
+"""Claiming a conversation, and closing it (resolved, or handed back to the bot), each in one call:
+the conditional UPDATE that decides, then telling the conversation (through the gateway) what it
+means for the customer: the bot falls silent and names the agent, or the bot resumes and asks for a
+rating or says it is back.
+
+The database is written first and the step Rasa must still be told is kept in `rasa_pending`, so a
+claim or close made while Rasa is down is told later (`retry_pending`, run by the relay)."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, List, Optional
+
+from sqlalchemy import select, update
+
+from bot.concurrency import run_blocking
+from bot.handoff.agents import AgentDirectory
+from bot.handoff.gateway import ConversationGateway, GatewayUnavailable
+from bot.handoff.outbox import ReplyDelivery
+from bot.handoff.records import HandoffError, HandoffView, handoff_view, owned_by_clause
+from bot.storage.database import Database
+from bot.storage.models import Handoff, utcnow
+
+logger = logging.getLogger(__name__)
+
+CLAIMABLE = ("queued", "callback")
+CLOSE_OUTCOMES = ("resolved", "returned")
+
+
+# the rules ------------------------------------------------------------------------------------
+def is_claimable() -> Any:
+    """A waiting conversation, or a callback request, can be claimed; as a WHERE clause, so that of
+    two agents clicking at once exactly one UPDATE matches."""
+    return Handoff.status.in_(CLAIMABLE)
+
+
+def is_close_outcome(outcome: str) -> bool:
+    return outcome in CLOSE_OUTCOMES
+
+
+def pauses_the_bot(step: str) -> bool:
+    """A claim silences the bot; every other step (resolved, returned) resumes it."""
+    return step == "claimed"
+
+
+def asks_for_rating(step: str) -> bool:
+    """Only a resolved conversation gets the satisfaction survey; a hand-back gets "the bot is back"."""
+    return step == "resolved"
+
+
+# results --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ClaimResult:
+    claimed: bool  # False: another agent was quicker, or the conversation is no longer waiting
+    handoff: Optional[HandoffView]  # as it stands now (None: no such handoff)
+    rasa_warning: Optional[str] = None  # why Rasa was not told yet; the relay keeps trying
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    handoff: HandoffView
+    rasa_warning: Optional[str] = None
+
+
+class HandoffClaims:
+    def __init__(self, database: Database, agents: AgentDirectory, delivery: ReplyDelivery,
+                 gateway: ConversationGateway) -> None:
+        self._db = database
+        self._agents = agents
+        self._delivery = delivery
+        self._gateway = gateway
+
+    # entry points -----------------------------------------------------------------------------
+    async def claim(self, handoff_id: int, agent_id: int, now: Optional[datetime] = None) -> ClaimResult:
+        """The agent takes the conversation if nobody has; then the bot falls silent and the customer
+        learns who is with them."""
+        won = await run_blocking(self._take, handoff_id, agent_id, now or utcnow())
+        handoff = await run_blocking(self._get, handoff_id)
+        if not won:
+            return ClaimResult(False, handoff)
+        logger.info("handoff %s claimed by agent %d", handoff.number, agent_id)
+        warning = await self.tell_rasa(handoff_id)
+        return ClaimResult(True, await run_blocking(self._get, handoff_id), warning)
+
+    async def close(self, handoff_id: int, agent_id: int, outcome: str,
+                    now: Optional[datetime] = None) -> CloseResult:
+        """Resolve, or hand back to the bot; only the agent who owns the conversation may (HandoffError
+        otherwise). The agent's last replies are delivered, then the bot resumes."""
+        if not is_close_outcome(outcome):
+            raise HandoffError(f"outcome must be resolved or returned, not {outcome!r}")
+        closed = await run_blocking(self._close, handoff_id, agent_id, outcome, now or utcnow())
+        if not closed:
+            raise HandoffError("this conversation is not yours to close")
+        warning = await self.tell_rasa(handoff_id)  # resume, then the survey or "the bot is back"
+        return CloseResult(await run_blocking(self._get, handoff_id), warning)
+
+    async def tell_rasa(self, handoff_id: int) -> Optional[str]:
+        """Tells Rasa the handoff's pending step; returns why it could not, or None."""
+        handoff = await run_blocking(self._get, handoff_id)
+        if handoff is None or handoff.rasa_pending is None:
+            return None
+        step, conversation = handoff.rasa_pending, handoff.conversation_id
+        try:
+            if pauses_the_bot(step):
+                agent = await run_blocking(self._agents.get, handoff.agent_id)
+                await self._gateway.pause_for_agent(conversation, agent.display_name if agent else "")
+                await self._gateway.execute(conversation, "utter_handoff_agent_joined")
+            else:
+                await self._delivery.deliver_pending()  # the agent's last words go before the survey
+                await self._gateway.resume_bot(conversation)
+                await self._gateway.execute(conversation, "action_ask_satisfaction" if asks_for_rating(step)
+                                            else "utter_handoff_back_to_bot")
+        except GatewayUnavailable as error:
+            logger.warning("handoff %s: Rasa not told of %s yet: %s", handoff.number, step, error)
+            return str(error)
+        await run_blocking(self._told, handoff_id, step)
+        return None
+
+    async def retry_pending(self) -> None:
+        """Tells Rasa every step it missed, oldest handoff first; stops while Rasa is still away."""
+        for handoff in await run_blocking(self.pending):
+            if await self.tell_rasa(handoff.id):
+                break
+
+    def pending(self) -> List[HandoffView]:
+        """Handoffs with a step Rasa has not been told yet."""
+        with self._db.session() as session:
+            return [handoff_view(r) for r in session.execute(
+                select(Handoff).where(Handoff.rasa_pending.is_not(None)).order_by(Handoff.id)).scalars()]
+
+    # the database steps -------------------------------------------------------------------------
+    def _take(self, handoff_id: int, agent_id: int, now: datetime) -> bool:
+        """A single conditional UPDATE decides, so two agents can never both own the conversation."""
+        with self._db.session() as session, session.begin():
+            result = session.execute(
+                update(Handoff).where(Handoff.id == handoff_id, is_claimable())
+                .values(status="claimed", agent_id=agent_id, claimed_at=now, rasa_pending="claimed"))
+            return result.rowcount == 1
+
+    def _close(self, handoff_id: int, agent_id: int, outcome: str, now: datetime) -> bool:
+        with self._db.session() as session, session.begin():
+            result = session.execute(
+                update(Handoff).where(Handoff.id == handoff_id, owned_by_clause(agent_id))
+                .values(status=outcome, closed_at=now, rasa_pending=outcome))
+            return result.rowcount == 1
+
+    def _told(self, handoff_id: int, step: str) -> None:
+        """Rasa now knows; only clears the step it was told about (a later step stays pending)."""
+        with self._db.session() as session, session.begin():
+            session.execute(update(Handoff).where(Handoff.id == handoff_id, Handoff.rasa_pending == step)
+                            .values(rasa_pending=None))
+
+    def _get(self, handoff_id: int) -> Optional[HandoffView]:
+        with self._db.session() as session:
+            row = session.get(Handoff, handoff_id)
+            return handoff_view(row) if row else None

@@ -1,0 +1,223 @@
+"""The agent console's use cases, one method each: signing in, what the console shows (the overview,
+one handoff, its messages, the canned replies) and what an agent does (claim, reply, note, resolve,
+hand back). Each returns plain dataclasses or raises a `WorkspaceError` that says why; the web layer
+only turns them into HTTP."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from bot.concurrency import run_blocking
+from bot.handoff.agents import AgentError, AgentView, TeamMember
+from bot.handoff.canned import load_canned_replies
+from bot.handoff.claims import ClaimResult, CloseResult, HandoffClaims
+from bot.handoff.desk import Availability, HandoffDesk
+from bot.handoff.gateway import TranscriptReader
+from bot.handoff.outbox import ReplyDelivery
+from bot.handoff.records import HandoffError, HandoffView, is_owned_by
+from bot.storage.models import utcnow
+
+
+class WorkspaceError(Exception):
+    """A console request that cannot be carried out; the subclass says which kind, the message why."""
+
+
+class NotFound(WorkspaceError):
+    """No such conversation."""
+
+
+class Refused(WorkspaceError):
+    """The agent may not do this (the conversation is not theirs)."""
+
+
+class Invalid(WorkspaceError):
+    """What the agent sent cannot be used (an empty reply, an unknown presence)."""
+
+
+class TakenByAnother(WorkspaceError):
+    """Another agent claimed the conversation first."""
+
+    def __init__(self, owner: Optional[str]) -> None:
+        super().__init__("another agent already took this conversation")
+        self.owner = owner  # their display name, if known
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str
+    agent: AgentView
+
+
+@dataclass(frozen=True)
+class HandoffCard:
+    """A handoff as a list shows it: with its priority and waiting time at the moment of asking."""
+
+    handoff: HandoffView
+    priority: int
+    waiting_s: int
+
+
+@dataclass(frozen=True)
+class Overview:
+    queue: List[HandoffCard]
+    mine: List[HandoffCard]
+    callbacks: List[HandoffCard]
+    team: List[TeamMember]
+    availability: Availability
+    satisfaction: Dict[str, Any]
+
+
+@dataclass(frozen=True)
+class HandoffDetail:
+    card: HandoffCard
+    context: Dict[str, Any]
+    agent: Optional[AgentView]  # who has it, if anyone
+    notes: List[Dict[str, Any]]
+    undelivered: List[int]  # ids of the agent's replies still waiting for Rasa
+
+
+@dataclass(frozen=True)
+class ReplyResult:
+    id: int
+    delivered: bool
+
+
+class AgentWorkspace:
+    def __init__(self, desk: HandoffDesk, claims: HandoffClaims, delivery: ReplyDelivery,
+                 transcript: TranscriptReader, canned_path: Path) -> None:
+        self._desk = desk
+        self._claims = claims
+        self._delivery = delivery
+        self._transcript = transcript
+        self._canned_path = canned_path
+
+    # signing in -------------------------------------------------------------------------------
+    async def sign_in(self, username: str, password: str) -> Optional[SignedIn]:
+        """A new session for the agent, who is then online; None for a wrong username or password."""
+        return await run_blocking(self._sign_in, username, password)
+
+    async def agent_for(self, token: Optional[str]) -> Optional[AgentView]:
+        """The agent of a session token, while the session lasts."""
+        return await run_blocking(self._desk.agents.agent_for, token)
+
+    async def sign_out(self, token: str, agent_id: int) -> None:
+        await run_blocking(self._desk.agents.sign_out, token, agent_id)
+
+    async def set_presence(self, agent_id: int, presence: str) -> None:
+        await run_blocking(self._set_presence, agent_id, presence)
+
+    # reading ----------------------------------------------------------------------------------
+    async def overview(self, agent_id: int) -> Overview:
+        """The queue, the agent's own conversations, callbacks, the team and the service; being asked
+        for it every few seconds is also the agent's heartbeat."""
+        return await run_blocking(self._overview, agent_id, utcnow())
+
+    async def canned_replies(self) -> List[Dict[str, object]]:
+        return await run_blocking(load_canned_replies, self._canned_path)
+
+    async def handoff(self, handoff_id: int) -> HandoffDetail:
+        return await run_blocking(self._detail, handoff_id)
+
+    async def messages(self, handoff_id: int, after: int) -> List[Dict[str, Any]]:
+        """The conversation's messages after the one with id ``after``, as they arrive."""
+        handoff = await self._existing(handoff_id)
+        return await run_blocking(self._transcript.messages_after, handoff.conversation_id, after)
+
+    # changes ----------------------------------------------------------------------------------
+    async def claim(self, agent_id: int, handoff_id: int) -> ClaimResult:
+        await self._existing(handoff_id)
+        result = await self._claims.claim(handoff_id, agent_id)
+        if not result.claimed:
+            raise TakenByAnother(await run_blocking(self._owner_name, result.handoff))
+        return result
+
+    async def reply(self, agent_id: int, handoff_id: int, text: str) -> ReplyResult:
+        """Stores the reply, then tries to deliver it at once (the relay retries if Rasa is away)."""
+        await self._own(agent_id, handoff_id)
+        text = text.strip()
+        if not text:
+            raise Invalid("a reply needs some text")
+        try:
+            reply = await run_blocking(self._desk.outbox.add_reply, handoff_id, agent_id, text)
+        except HandoffError as error:
+            raise Refused(str(error)) from None
+        await self._delivery.deliver_pending()
+        delivered = (await run_blocking(self._desk.outbox.get_reply, reply.id)).delivered_at is not None
+        return ReplyResult(reply.id, delivered)
+
+    async def note(self, agent_id: int, handoff_id: int, text: str) -> None:
+        await self._existing(handoff_id)
+        try:
+            await run_blocking(self._desk.notes.add, handoff_id, agent_id, text)
+        except HandoffError as error:
+            raise Invalid(str(error)) from None
+
+    async def close(self, agent_id: int, handoff_id: int, outcome: str) -> CloseResult:
+        """Resolve (``resolved``) or hand back to the bot (``returned``)."""
+        await self._own(agent_id, handoff_id)
+        try:
+            return await self._claims.close(handoff_id, agent_id, outcome)
+        except HandoffError as error:
+            raise Refused(str(error)) from None
+
+    # the steps --------------------------------------------------------------------------------
+    async def _existing(self, handoff_id: int) -> HandoffView:
+        handoff = await run_blocking(self._desk.queue.get, handoff_id)
+        if handoff is None:
+            raise NotFound("no such conversation")
+        return handoff
+
+    async def _own(self, agent_id: int, handoff_id: int) -> HandoffView:
+        handoff = await self._existing(handoff_id)
+        if not is_owned_by(handoff, agent_id):
+            raise Refused("this conversation is not yours")
+        return handoff
+
+    def _card(self, handoff: HandoffView, now: datetime) -> HandoffCard:
+        waiting = int(((handoff.claimed_at or now) - handoff.created_at).total_seconds())
+        return HandoffCard(handoff, self._desk.queue.priority_of(handoff, now), waiting)
+
+    def _owner_name(self, handoff: Optional[HandoffView]) -> Optional[str]:
+        owner = self._desk.agents.get(handoff.agent_id) if handoff and handoff.agent_id else None
+        return owner.display_name if owner else None
+
+    def _sign_in(self, username: str, password: str) -> Optional[SignedIn]:
+        agents = self._desk.agents
+        token = agents.sign_in(username, password)
+        if token is None:
+            return None
+        agent = agents.agent_for(token)
+        agents.set_presence(agent.id, "online")
+        return SignedIn(token, agents.get(agent.id))
+
+    def _set_presence(self, agent_id: int, presence: str) -> None:
+        try:
+            self._desk.agents.set_presence(agent_id, presence)
+        except AgentError as error:
+            raise Invalid(str(error)) from None
+
+    def _overview(self, agent_id: int, now: datetime) -> Overview:
+        desk = self._desk
+        desk.agents.heartbeat(agent_id, now)
+        return Overview(
+            queue=[self._card(h, now) for h in desk.queue.queued(now)],
+            mine=[self._card(h, now) for h in desk.queue.of_agent(agent_id)],
+            callbacks=[self._card(h, now) for h in desk.queue.callbacks()],
+            team=desk.agents.team(now),
+            availability=desk.availability(now),
+            satisfaction=desk.survey.summary(),
+        )
+
+    def _detail(self, handoff_id: int) -> HandoffDetail:
+        desk = self._desk
+        handoff = desk.queue.get(handoff_id)
+        if handoff is None:
+            raise NotFound("no such conversation")
+        agent = desk.agents.get(handoff.agent_id) if handoff.agent_id else None
+        return HandoffDetail(
+            card=self._card(handoff, utcnow()), context=desk.queue.context(handoff.id), agent=agent,
+            notes=desk.notes.of(handoff.id),
+            undelivered=[r.id for r in desk.outbox.replies(handoff.id) if r.delivered_at is None],
+        )
