@@ -9,6 +9,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.complaints.draft import build_draft
 from bot.complaints.rules import CATEGORIES, infer_category
+from bot.complaints.tickets import TicketView
 from bot.complaints.validation import (
     SKIPPED,
     check_complaint_order,
@@ -18,6 +19,7 @@ from bot.complaints.validation import (
 )
 from bot.complaints.wording import fill, pick
 from bot.concurrency import run_blocking
+from bot.customers.guest_verification import FAILURES_SLOT, PENDING_SLOT, Pending, is_locked
 from bot.emotion.trajectory import history_from_events, peak_level
 from bot.observability.masking import mask_id, mask_pii
 from bot.rasa.domain_responses import response_text, responses_of
@@ -192,7 +194,21 @@ class ActionCancelComplaint(Action):
         return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("requested_slot", None)]
 
 
+def utter_ticket_status(dispatcher: CollectingDispatcher, domain: DomainDict, ticket: TicketView,
+                        language: str) -> None:
+    dispatcher.utter_message(
+        response="utter_ticket_status",
+        ticket_number=ticket.number,
+        category=name_text(domain, f"utter_name_category_{ticket.category}", language),
+        status=name_text(domain, f"utter_name_status_{ticket.status}", language),
+        due=get_services().settings.local_time(ticket.sla_due_at).strftime("%m-%d %H:%M"),
+    )
+
+
 class ActionCheckTicket(Action):
+    """A customer's own tickets, or this conversation's; a guest asking about another ticket by number is
+    asked for the last four digits of the phone on it (bot/customers/guest_verification.py)."""
+
     def name(self) -> Text:
         return "action_check_ticket"
 
@@ -203,21 +219,21 @@ class ActionCheckTicket(Action):
         customer_id = tracker.get_slot("customer_id")
         if number:
             ticket = await run_blocking(service.visible_to, number, tracker.sender_id, customer_id)
-            if ticket is None:  # also for another customer's ticket: never reveal it exists
+            if ticket is None and not customer_id:
+                if is_locked(tracker.get_slot(FAILURES_SLOT)):
+                    dispatcher.utter_message(response="utter_verify_locked")
+                    return [SlotSet(PENDING_SLOT, None)]
+                dispatcher.utter_message(response="utter_verify_ask_ticket_digits", ticket_number=number.upper())
+                return [SlotSet(PENDING_SLOT, Pending("ticket", number.upper()).encode())]
+            if ticket is None:  # another customer's ticket: never reveal it exists
                 dispatcher.utter_message(response="utter_ticket_not_found", ticket_number=number.upper())
-                return []
+                return [SlotSet(PENDING_SLOT, None)]
             found = [ticket]
         else:
             found = await run_blocking(service.of_customer, tracker.sender_id, customer_id)
             if not found:
                 dispatcher.utter_message(response="utter_ticket_none")
-                return []
+                return [SlotSet(PENDING_SLOT, None)]
         for ticket in found[:3]:
-            dispatcher.utter_message(
-                response="utter_ticket_status",
-                ticket_number=ticket.number,
-                category=name_text(domain, f"utter_name_category_{ticket.category}", language),
-                status=name_text(domain, f"utter_name_status_{ticket.status}", language),
-                due=get_services().settings.local_time(ticket.sla_due_at).strftime("%m-%d %H:%M"),
-            )
-        return []
+            utter_ticket_status(dispatcher, domain, ticket, language)
+        return [SlotSet(PENDING_SLOT, None)]

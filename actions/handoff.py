@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.rasa.domain_responses import response_text
 from bot.concurrency import run_blocking
+from bot.emotion.trajectory import level_of
 from bot.handoff.desk import HandoffOutcome
 from bot.handoff.request_builder import build_request
 from bot.handoff.survey import is_rating
@@ -64,7 +65,7 @@ class ActionRequestHuman(Action):
         settings = get_settings()
         slots = tracker.current_slot_values()
         reason = handoff_reason(
-            _intent(tracker), slots.get("customer_tier"), slots.get("emotion"),
+            _intent(tracker), slots.get("customer_tier"), level_of(slots.get("emotion")),
             misses_before_this_message(tracker.events), slots.get("handoff_reason"),
             settings.misunderstandings_before_handoff,
         ) or "explicit"
@@ -160,7 +161,7 @@ class ActionRecordSatisfaction(Action):
         raw = next(tracker.get_latest_entity_values("satisfaction_score"), None)
         try:
             score = int(float(raw))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             score = 0
         if not is_rating(score):
             dispatcher.utter_message(response="utter_ask_satisfaction")

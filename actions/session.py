@@ -1,4 +1,4 @@
-"""Starts a session: recognises the customer behind the sender id and keeps earlier slots."""
+"""Starts a session: recognises the customer from the identity the channel verified, keeps earlier slots."""
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -6,7 +6,15 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.concurrency import run_blocking
+from bot.customers.guest_verification import PENDING_SLOT
+from bot.customers.recognition import recognise
+from bot.identity.verified import identity_in
 from bot.services import get_services
+
+# Who the customer is comes from this session's verified identity alone, never from the last session; a
+# guest's pending question (the phone digits) does not outlive the session, the count of wrong tries does.
+IDENTITY_SLOTS = ("customer_id", "customer_name", "customer_tier")
+NOT_CARRIED_OVER = ("session_started_metadata", PENDING_SLOT, *IDENTITY_SLOTS)
 
 
 class ActionSessionStart(Action):
@@ -19,11 +27,10 @@ class ActionSessionStart(Action):
         events: List[EventType] = [SessionStarted()]
         # Carry over the slots of the previous session (domain: carry_over_slots_to_new_session).
         for name, value in tracker.current_slot_values().items():
-            if value is not None and name != "session_started_metadata":
+            if value is not None and name not in NOT_CARRIED_OVER:
                 events.append(SlotSet(name, value))
         metadata = tracker.get_slot("session_started_metadata") or {}
-        identity = str(metadata.get("customer_id") or tracker.sender_id)
-        customer = await run_blocking(get_services().customers.find_by_identity, identity)
+        customer = await run_blocking(recognise, get_services().customers, identity_in(metadata))
         if customer:
             events += [
                 SlotSet("customer_id", customer.id),

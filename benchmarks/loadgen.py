@@ -1,6 +1,9 @@
 """Simulated customers holding multi-turn conversations, run as its own process:
 
-    python -m benchmarks.loadgen --url http://127.0.0.1:5005 --channel rest --users 10 --duration 120 --out f.json
+    python -m benchmarks.loadgen --url http://127.0.0.1:5005 --channel rest --rest-token T --users 10 \
+        --duration 120 --out f.json
+
+The REST channel needs the token of one of its integrations (BOT_REST_TOKENS), sent as a bearer token.
 
 Each customer repeats a realistic conversation (small talk, FAQ questions in both languages,
 complaint-form steps) with a think time between messages, under a fresh sender id each round.
@@ -14,7 +17,7 @@ import json
 import random
 import time
 import uuid
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import aiohttp
 
@@ -32,7 +35,8 @@ SCRIPT: List[Tuple[str, str]] = [
 
 
 async def _rest_customer(session: aiohttp.ClientSession, url: str, deadline: float, think: float,
-                         samples: List[Dict], rng: random.Random) -> None:
+                         samples: List[Dict], rng: random.Random, rest_token: str = "") -> None:
+    headers = {"Authorization": f"Bearer {rest_token}"} if rest_token else {}
     while time.monotonic() < deadline:
         sender = f"load-{uuid.uuid4().hex[:12]}"
         for step, (kind, message) in enumerate(SCRIPT):
@@ -42,6 +46,7 @@ async def _rest_customer(session: aiohttp.ClientSession, url: str, deadline: flo
             ok = True
             try:
                 async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
+                                        headers=headers,
                                         timeout=aiohttp.ClientTimeout(total=30)) as response:
                     body = await response.json(content_type=None)
                     ok = response.status == 200 and isinstance(body, list) and len(body) > 0
@@ -55,10 +60,12 @@ async def _rest_customer(session: aiohttp.ClientSession, url: str, deadline: flo
 class _SocketIO:
     """Just enough of the Socket.IO v5 / Engine.IO v4 websocket protocol for a chat widget.
 
-    (python-socketio's client needs a newer aiohttp than Rasa 3.6 allows.)"""
+    (python-socketio's client needs a newer aiohttp than Rasa 3.6 allows.) `auth` is what socket.io's
+    client sends when joining the namespace (e.g. {"token": <customer token>})."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, auth: Optional[Dict] = None) -> None:
         self.url = url.replace("http://", "ws://").replace("https://", "wss://") + "/socket.io/?EIO=4&transport=websocket"
+        self.auth = auth
         self.events: asyncio.Queue = asyncio.Queue()
         self._ws = None
         self._reader = None
@@ -70,7 +77,7 @@ class _SocketIO:
         opened = await asyncio.wait_for(self._ws.recv(), 10)
         if not str(opened).startswith("0"):
             raise ConnectionError(f"unexpected Engine.IO open packet {opened!r}")
-        await self._ws.send("40")
+        await self._ws.send("40" + (json.dumps(self.auth) if self.auth else ""))
         while True:  # events sent before the namespace is joined are dropped by the server
             packet = str(await asyncio.wait_for(self._ws.recv(), 10))
             if packet.startswith("40"):
@@ -92,14 +99,18 @@ class _SocketIO:
         await self._ws.send("42" + json.dumps([name, data], ensure_ascii=False))
 
     async def wait_for(self, name: str, timeout: float) -> float:
+        return (await self.wait_for_event(name, timeout))[1]
+
+    async def wait_for_event(self, name: str, timeout: float) -> Tuple[object, float]:
+        """The data of the next `name` event and when it arrived (earlier events of other names are dropped)."""
         deadline = time.perf_counter() + timeout
         while True:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 raise asyncio.TimeoutError(name)
-            event, _data, at = await asyncio.wait_for(self.events.get(), remaining)
+            event, data, at = await asyncio.wait_for(self.events.get(), remaining)
             if event == name:
-                return at
+                return data, at
 
     async def close(self) -> None:
         if self._reader:
@@ -112,11 +123,11 @@ async def _socketio_customer(url: str, deadline: float, think: float, samples: L
                              rng: random.Random) -> None:
     while time.monotonic() < deadline:
         client = _SocketIO(url)
-        session_id = uuid.uuid4().hex
         try:
             await client.connect()
-            await client.emit("session_request", {"session_id": session_id})
-            await client.wait_for("session_confirm", 10)
+            # A new visitor: the server issues (and signs) the session id; a made-up one would be refused.
+            await client.emit("session_request", {"session_id": None})
+            session_id, _at = await client.wait_for_event("session_confirm", 10)
         except Exception:
             samples.append({"kind": "connect", "ms": 0.0, "ok": False, "at": time.monotonic()})
             await client.close()
@@ -141,14 +152,16 @@ async def _socketio_customer(url: str, deadline: float, think: float, samples: L
             await client.close()
 
 
-async def run(url: str, channel: str, users: int, duration: float, think: float, seed: int) -> List[Dict]:
+async def run(url: str, channel: str, users: int, duration: float, think: float, seed: int,
+              rest_token: str = "") -> List[Dict]:
     samples: List[Dict] = []
     deadline = time.monotonic() + duration
     rngs = [random.Random(seed + i) for i in range(users)]
     if channel == "rest":
         connector = aiohttp.TCPConnector(limit=users * 2)
         async with aiohttp.ClientSession(connector=connector) as session:
-            await asyncio.gather(*[_rest_customer(session, url, deadline, think, samples, rng) for rng in rngs])
+            await asyncio.gather(*[_rest_customer(session, url, deadline, think, samples, rng, rest_token)
+                                   for rng in rngs])
     else:
         await asyncio.gather(*[_socketio_customer(url, deadline, think, samples, rng) for rng in rngs])
     return samples
@@ -158,6 +171,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", required=True)
     parser.add_argument("--channel", choices=("rest", "socketio"), default="rest")
+    parser.add_argument("--rest-token", default="", help="an integration's token for the REST channel")
     parser.add_argument("--users", type=int, default=1)
     parser.add_argument("--duration", type=float, default=120)
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between a customer's messages")
@@ -165,7 +179,8 @@ def main() -> int:
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     started = time.monotonic()
-    samples = asyncio.run(run(args.url, args.channel, args.users, args.duration, args.think, args.seed))
+    samples = asyncio.run(run(args.url, args.channel, args.users, args.duration, args.think, args.seed,
+                              args.rest_token))
     with open(args.out, "w", encoding="utf-8") as handle:
         json.dump({"samples": samples, "wall_seconds": time.monotonic() - started}, handle)
     return 0

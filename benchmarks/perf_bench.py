@@ -88,11 +88,11 @@ def summarize(samples: List[Dict], duration: float) -> Dict:
     }
 
 
-def _load(url: str, channel: str, users: int, duration: float, workdir: Path) -> Dict:
+def _load(url: str, channel: str, users: int, duration: float, workdir: Path, rest_token: str = "") -> Dict:
     out = workdir / f"load-{channel}-{users}-{time.time_ns()}.json"
     subprocess.run(
         [sys.executable, "-m", "benchmarks.loadgen", "--url", url, "--channel", channel, "--users", str(users),
-         "--duration", str(duration), "--out", str(out)],
+         "--duration", str(duration), "--out", str(out), "--rest-token", rest_token],
         check=True,
     )
     data = json.loads(out.read_text())
@@ -102,16 +102,18 @@ def _load(url: str, channel: str, users: int, duration: float, workdir: Path) ->
 class _System:
     """One assistant under test: where to send customers and which processes to watch."""
 
-    def __init__(self, label: str, url: str, pids: Dict[str, int]) -> None:
+    def __init__(self, label: str, url: str, pids: Dict[str, int], rest_token: str = "") -> None:
         self.label = label
         self.url = url
         self.pids = pids
+        self.rest_token = rest_token  # an integration's bearer token for our REST channel
         self.result: Dict = {"memory_at_rest": {}, "runs": {}, "memory_under_load": {k: 0.0 for k in pids}}
 
     def measure(self, channel: str, users: int, duration: float, workdir: Path) -> None:
         _progress(f"{self.label}: {channel}, {users} customer(s), {duration:.0f} s")
         with _MemorySampler(self.pids) as sampler:
-            self.result["runs"][f"{channel}/{users}"] = _load(self.url, channel, users, duration, workdir)
+            self.result["runs"][f"{channel}/{users}"] = _load(self.url, channel, users, duration, workdir,
+                                                              self.rest_token)
         peak = self.result["memory_under_load"]
         for name, value in sampler.peak.items():
             peak[name] = max(peak[name], value)
@@ -141,16 +143,24 @@ def _start_baseline(settings: Settings, workdir: Path, supervisor: Supervisor) -
     return system
 
 
+UNLIMITED_RATE = 1_000_000  # messages or requests a minute
+
+
 def _start_ours(settings: Settings, label: str, workdir: Path, supervisor: Supervisor, **overrides: object
                 ) -> Tuple[_System, Settings]:
     folder = workdir / label.replace(" ", "-")
+    # The load comes from one address and its simulated customers type faster than people: the rate limits
+    # would answer most of it with "slow down", and the figures are about answering.
+    overrides = {"rate_per_sender": UNLIMITED_RATE, "rate_per_address": UNLIMITED_RATE, **overrides}
     ours = settings.with_overrides(
         rasa_port=_free_port(), action_port=_free_port(), web_port=_free_port(), var_dir=folder,
         database_url=f"sqlite:///{folder / 'assistant.db'}", **overrides,
     )
     _progress(f"starting {label}…")
-    start_assistant(ours, supervisor, train=False)
-    return _System(label, ours.rasa_url, {child.name: child.process.pid for child in supervisor.children}), ours
+    ours = start_assistant(ours, supervisor, train=False).settings  # with the secrets it generated
+    rest_token = next(iter(ours.rest_integrations), "")
+    return _System(label, ours.rasa_url, {child.name: child.process.pid for child in supervisor.children},
+                   rest_token), ours
 
 
 def _training(settings: Settings, workdir: Path) -> Dict:

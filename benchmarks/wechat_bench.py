@@ -7,11 +7,13 @@ import json
 import random
 import threading
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from typing import Dict, List
 
 from tools.wechat.simulator import WeChatSimulator, message_xml
+from bot.identity.conversation_ids import conversation_id
 from bot.settings import Settings
 
 QUESTIONS = ["运费怎么算？包邮吗？", "怎么申请退货？", "保修期是多久？", "退款多久到账？", "可以开发票吗？",
@@ -43,8 +45,12 @@ def _customer(simulator: WeChatSimulator, openid: str, deadline: float, rng: ran
         time.sleep(rng.uniform(0.5, 1.5))
 
 
-def _user_turns(rasa_url: str, openid: str) -> int:
-    with urllib.request.urlopen(f"{rasa_url}/conversations/{openid}/tracker", timeout=30) as response:
+def _user_turns(settings: Settings, openid: str) -> int:
+    """The customer's messages Rasa recorded in the WeChat conversation ("wechat:<openid>"), read through
+    Rasa's HTTP API with its token."""
+    conversation = urllib.parse.quote(conversation_id("wechat", openid), safe=":@")
+    url = f"{settings.rasa_url}/conversations/{conversation}/tracker?token={urllib.parse.quote(settings.rasa_token)}"
+    with urllib.request.urlopen(url, timeout=30) as response:
         events = json.loads(response.read())["events"]
     return sum(1 for e in events if e.get("event") == "user")
 
@@ -63,7 +69,7 @@ def run(settings: Settings, webhook_url: str, users: int = 10, duration: float =
     for thread in threads:
         thread.join()
     sent = {o: sum(1 for r in results if r["openid"] == o) for o in openids}
-    processed = {o: _user_turns(settings.rasa_url, o) for o in openids}
+    processed = {o: _user_turns(settings, o) for o in openids}
     passive = [r for r in results if r["outcome"] == "passive" and r["seconds"] <= 4.5]
     return {
         "users": users, "duration": duration, "messages": len(results),

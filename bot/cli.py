@@ -6,7 +6,7 @@ import subprocess
 import sys
 from typing import List, Optional
 
-from bot.settings import SettingsError, get_settings
+from bot.settings import Settings, SettingsError, get_settings
 
 
 def _cmd_migrate(_args: argparse.Namespace) -> int:
@@ -35,10 +35,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _rasa(args: List[str]) -> int:
+def _rasa(args: List[str], settings: Optional[Settings] = None) -> int:
     from bot.runtime.environment import child_environment, rasa_command
 
-    settings = get_settings()
+    settings = settings or get_settings()
     return subprocess.call(rasa_command(*args), cwd=settings.project_root, env=child_environment(settings))
 
 
@@ -46,30 +46,51 @@ def _cmd_validate(_args: argparse.Namespace) -> int:
     return _rasa(["data", "validate", "--max-history", "4"])
 
 
+def _ready_settings() -> Optional[Settings]:
+    """The process's settings with every secret filled (demo) or checked (production); None after
+    printing why production mode refuses to start."""
+    from bot.runtime.secrets_setup import ProductionRefused, with_secrets
+
+    try:
+        return with_secrets(get_settings())
+    except ProductionRefused as refused:
+        print("Refusing to start in production mode (BOT_DEMO=false):", file=sys.stderr)
+        for problem in refused.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return None
+
+
 def _cmd_run(_args: argparse.Namespace) -> int:
     from bot.runtime.assistant import start_assistant
+    from bot.runtime.secrets_setup import DEMO_INTEGRATION, demo_notice, secrets_dir
     from bot.runtime.supervisor import StartupError, Supervisor
 
-    settings = get_settings()
+    settings = _ready_settings()
+    if settings is None:
+        return 2
     supervisor = Supervisor()
     supervisor.install_signal_handlers()
     try:
         running = start_assistant(settings, supervisor)
+        demo_rest = settings.demo and settings.rest_tokens.startswith(f"{DEMO_INTEGRATION}:")
+        bearer = f"$(cat {secrets_dir(settings) / 'rest_token_demo'})" if demo_rest else "<your integration's token>"
         print(
             "\n  星河数码客服助手 / Galaxy Digital assistant is running\n"
-            f"  REST channel   POST {running.rest_webhook}\n"
+            f"  {demo_notice(settings)}\n"
+            f"  REST channel   POST {running.rest_webhook}   (Authorization: Bearer <token of BOT_REST_TOKENS>)\n"
             f"  socket.io      {running.socketio}\n"
             f"  Store page     {running.store_page}   (website chat)\n"
             f"  Agent console  {running.console}   (create agents: python -m bot agents add <name>)\n"
-            f"  HTTP API       {running.http_api}\n"
-            f"  Action server  {running.action_server}\n"
+            f"  HTTP API       {running.http_api}   (?token=<BOT_RASA_TOKEN>)\n"
+            f"  Action server  {running.action_server}   (Rasa only: BOT_ACTION_TOKEN)\n"
             "  Try it:  curl -s -XPOST "
-            f"{running.rest_webhook} -d '{{\"sender\":\"me\",\"message\":\"你好\"}}'\n"
+            f"{running.rest_webhook} -H \"Authorization: Bearer {bearer}\" -d '{{\"sender\":\"me\",\"message\":\"你好\"}}'\n"
             "  Press Ctrl-C to stop.\n",
             flush=True,
         )
-        exited = supervisor.wait_for_exit()
-        print(f"{exited.name} stopped unexpectedly (exit code {exited.process.returncode}); stopping.", file=sys.stderr)
+        given_up = supervisor.supervise()
+        print(f"{given_up.name} crashed {len(given_up.crashes)} times within {supervisor.crash_window_s / 60:.0f} "
+              f"minutes (last exit code {given_up.process.returncode}); stopping everything.", file=sys.stderr)
         return 1
     except StartupError as error:
         print(f"Could not start the assistant: {error}", file=sys.stderr)
@@ -85,7 +106,9 @@ def _cmd_web(args: argparse.Namespace) -> int:
     from bot.storage.migrations import migrated_database
     from bot.web.app import serve
 
-    settings = get_settings()
+    settings = _ready_settings()  # the Rasa token and the customer-token secret of this installation
+    if settings is None:
+        return 2
     if args.port:
         settings = settings.with_overrides(web_port=args.port)
     migrated_database(settings)
@@ -99,7 +122,9 @@ def _cmd_shell(_args: argparse.Namespace) -> int:
     from bot.runtime.supervisor import Supervisor
     from bot.runtime.training import ensure_model
 
-    settings = get_settings()
+    settings = _ready_settings()
+    if settings is None:
+        return 2
     prepare_database(settings)
     ensure_model(settings)
     write_endpoints(settings)
@@ -111,12 +136,34 @@ def _cmd_shell(_args: argparse.Namespace) -> int:
             actions, settings.action_server_url.replace("/webhook", "/health"), settings.startup_timeout_s
         )
         return _rasa(
-            ["shell", "--model", str(model_path(settings)), "--endpoints", str(settings.var_dir / "endpoints.yml")]
+            ["shell", "--model", str(model_path(settings)), "--endpoints", str(settings.var_dir / "endpoints.yml")],
+            settings,
         )
     except KeyboardInterrupt:
         return 0
     finally:
         supervisor.stop_all()
+
+
+def _cmd_retention(args: argparse.Namespace) -> int:
+    from bot.storage.migrations import migrated_database
+    from bot.storage.retention import apply_retention
+
+    settings = get_settings()
+    days = settings.retention_days if args.days is None else args.days
+    if days < 0:
+        print(f"--days must be 0 (keep everything) or more, not {days}", file=sys.stderr)
+        return 2
+    if days == 0:
+        print("Retention is off (BOT_RETENTION_DAYS=0): everything is kept. Set BOT_RETENTION_DAYS or pass "
+              "--days N to delete or anonymise conversations and records older than N days.")
+        return 0
+    report = apply_retention(migrated_database(settings), days, dry_run=args.dry_run)
+    verb = "Would delete or anonymise (dry run)" if report.dry_run else "Deleted or anonymised"
+    print(f"{verb}, older than {days} days (before {report.cutoff:%Y-%m-%d %H:%M} UTC):")
+    for label, count in report.counts.items():
+        print(f"  {count:>7}  {label}")
+    return 0
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
@@ -154,6 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_emotion_parser(commands)
     add_complaints_parser(commands)
     add_agents_parser(commands)
+    retention = commands.add_parser(
+        "retention", help="delete or anonymise conversations and records older than N days (BOT_RETENTION_DAYS)")
+    retention.add_argument("--days", type=int, help="age in days (default: BOT_RETENTION_DAYS; 0 keeps everything)")
+    retention.add_argument("--dry-run", action="store_true", help="count what would change, change nothing")
+    retention.set_defaults(func=_cmd_retention)
     test = commands.add_parser("test", help="train if needed, then run the whole test suite")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest")
     test.set_defaults(func=_cmd_test)

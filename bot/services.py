@@ -76,16 +76,18 @@ class Services:
         from bot.handoff.relay import HandoffRelay
 
         desk = self.handoff_desk
-        delivery = ReplyDelivery(desk.outbox, desk.agents, gateway)
+        delivery = ReplyDelivery(desk.outbox, desk.agents, gateway, self.settings.outbox_max_attempts)
         return HandoffRelay(HandoffClaims(self.database, desk.agents, delivery, gateway), delivery)
 
     def agent_workspace(self, relay: "HandoffRelay") -> "AgentWorkspace":
         """The agent console's use cases, on the relay's claims and delivery."""
+        from bot.handoff.login_throttle import LoginThrottle
         from bot.handoff.workspace import AgentWorkspace
         from bot.rasa.conversation_log import ConversationLog
 
         return AgentWorkspace(self.handoff_desk, relay.claims, relay.delivery, ConversationLog(self.database),
-                              self.settings.kb_dir / "canned_replies.yml")
+                              self.settings.kb_dir / "canned_replies.yml",
+                              LoginThrottle(self.settings.login_max_failures))
 
 
 @lru_cache(maxsize=1)

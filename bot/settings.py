@@ -34,7 +34,8 @@ class Settings:
     var_dir: Path = field(default=Path(""), metadata={"env": "BOT_VAR_DIR"})
     default_language: str = field(default="zh", metadata={"env": "BOT_DEFAULT_LANGUAGE"})
     log_level: str = field(default="INFO", metadata={"env": "BOT_LOG_LEVEL"})
-    cors_origins: str = field(default="*", metadata={"env": "BOT_CORS_ORIGINS"})
+    # Web origins allowed to call the Rasa server from a browser, comma-separated; empty: the web server's own.
+    cors_origins: str = field(default="", metadata={"env": "BOT_CORS_ORIGINS"})
     startup_timeout_s: int = field(default=300, metadata={"env": "BOT_STARTUP_TIMEOUT"})
     load_demo_data: bool = field(default=True, metadata={"env": "BOT_LOAD_DEMO_DATA"})
     kb_dir: Path = field(default=Path(""), metadata={"env": "BOT_KB_DIR"})
@@ -174,7 +175,7 @@ class Settings:
 
     @property
     def action_server_url(self) -> str:
-        return f"http://{_connect_host(self.host)}:{self.action_port}/webhook"
+        return f"http://{_connect_host(self.action_host)}:{self.action_port}/webhook"
 
     @property
     def web_url(self) -> str:

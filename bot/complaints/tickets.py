@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.complaints.rules import CATEGORIES, assess, sla_deadline
+from bot.customers.guest_verification import phone_matches
 from bot.storage.database import Database
-from bot.storage.models import Ticket, TicketEvent, utcnow
+from bot.storage.models import Customer, Ticket, TicketEvent, utcnow
 
 STATUSES = ("open", "in_progress", "resolved", "closed")
 TICKET_NUMBER = re.compile(r"^TK\d{10}$")
@@ -149,6 +150,19 @@ class TicketService:
         if ticket.conversation_id == conversation_id:
             return ticket
         return None
+
+    def visible_to_guest(self, number: str, digits: str) -> Optional[TicketView]:
+        """The ticket for a guest who gave the last four digits of the phone on it (the one left with the
+        complaint, else the customer's); None, revealing nothing, when they do not match."""
+        ticket = self.get(number) if TICKET_NUMBER.match((number or "").upper()) else None
+        if ticket is None:
+            return None
+        phone = ticket.phone
+        if not phone and ticket.customer_id:
+            with self._db.session() as session:
+                customer = session.get(Customer, ticket.customer_id)
+                phone = customer.phone if customer else None
+        return ticket if phone_matches(phone, digits) else None
 
     def of_customer(self, conversation_id: str, customer_id: Optional[str]) -> List[TicketView]:
         query = select(Ticket).order_by(Ticket.created_at.desc())

@@ -1,4 +1,10 @@
-"""Agents of the console: accounts, sign-in sessions that expire, and presence."""
+"""Agents of the console: accounts (role agent or admin, active or deactivated), sign-in sessions that
+expire, and presence.
+
+Deactivating an agent signs them out everywhere, and the conversations they had claimed go back to
+the queue, keeping their place (the relay tells Rasa: step ``requeued`` in `bot.handoff.claims`);
+their replies already written are still delivered. Their history stays; reactivating lets them sign
+in again."""
 from __future__ import annotations
 
 import hashlib
@@ -10,8 +16,9 @@ from typing import List, Optional
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from bot.handoff.passwords import hash_password, verify_password
+from bot.handoff.passwords import dummy_hash, hash_password, verify_password
 from bot.storage.database import Database
 from bot.storage.models import Agent, AgentSession, Handoff, utcnow
 
@@ -33,6 +40,12 @@ class AgentView:
     language: str
     presence: str
     last_seen_at: Optional[datetime]
+    active: bool = True
+
+
+def is_admin(agent: Optional[AgentView]) -> bool:
+    """Admins manage the agents and see the service's figures; agents answer customers."""
+    return agent is not None and agent.active and agent.role == "admin"
 
 
 @dataclass(frozen=True)
@@ -94,8 +107,39 @@ class AgentDirectory:
             return _view(agent) if agent else None
 
     def all(self) -> List[AgentView]:
+        """Every account, deactivated ones included."""
         with self._db.session() as session:
             return [_view(a) for a in session.execute(select(Agent).order_by(Agent.username)).scalars()]
+
+    def deactivate(self, agent_id: int) -> List[int]:
+        """Signs the agent out everywhere and puts their claimed conversations back in the queue, in one
+        transaction; returns those conversations' handoff ids. Refused for the last active admin."""
+        with self._db.session() as session, session.begin():
+            agent = session.get(Agent, agent_id)
+            if agent is None:
+                raise AgentError(f"no agent with id {agent_id}")
+            if agent.role == "admin" and agent.active and self._active_admins(session) <= 1:
+                raise AgentError("the last active admin cannot be deactivated")
+            agent.active, agent.presence = False, "offline"
+            session.execute(delete(AgentSession).where(AgentSession.agent_id == agent_id))
+            requeued = session.execute(select(Handoff.id).where(
+                Handoff.agent_id == agent_id, Handoff.status == "claimed")).scalars().all()
+            if requeued:
+                session.execute(update(Handoff).where(Handoff.id.in_(requeued))
+                                .values(status="queued", agent_id=None, claimed_at=None, rasa_pending="requeued"))
+            return list(requeued)
+
+    def reactivate(self, agent_id: int) -> None:
+        with self._db.session() as session, session.begin():
+            agent = session.get(Agent, agent_id)
+            if agent is None:
+                raise AgentError(f"no agent with id {agent_id}")
+            agent.active = True
+
+    @staticmethod
+    def _active_admins(session: Session) -> int:
+        return int(session.execute(select(func.count()).select_from(Agent).where(
+            Agent.role == "admin", Agent.active.is_(True))).scalar() or 0)
 
     # sessions ---------------------------------------------------------------------------------
     def sign_in(self, username: str, password: str, now: Optional[datetime] = None) -> Optional[str]:
@@ -105,7 +149,7 @@ class AgentDirectory:
             agent = session.execute(
                 select(Agent).where(Agent.username == username, Agent.active.is_(True))).scalars().first()
         if agent is None:
-            verify_password(password, hash_password("timing-equaliser"))  # same cost either way
+            verify_password(password, dummy_hash())  # one scrypt, as for a known username
             return None
         if not verify_password(password, agent.password_hash):
             return None
@@ -176,4 +220,5 @@ class AgentDirectory:
 
 def _view(agent: Agent) -> AgentView:
     return AgentView(id=agent.id, username=agent.username, display_name=agent.display_name, role=agent.role,
-                     language=agent.language, presence=agent.presence, last_seen_at=agent.last_seen_at)
+                     language=agent.language, presence=agent.presence, last_seen_at=agent.last_seen_at,
+                     active=bool(agent.active))

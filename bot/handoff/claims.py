@@ -4,9 +4,12 @@ means for the customer: the bot falls silent and names the agent, or the bot res
 rating or says it is back.
 
 The database is written first and the step Rasa must still be told is kept in `rasa_pending`, so a
-claim or close made while Rasa is down is told later (`retry_pending`, run by the relay)."""
+claim or close made while Rasa is down is told later (`retry_pending`, run by the relay). A third step,
+``requeued``, is written when an admin deactivates an agent (`bot.handoff.agents`): the customer waits
+in the queue again, keeping their place, and any agent may claim the conversation."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +19,7 @@ from sqlalchemy import select, update
 
 from bot.concurrency import run_blocking
 from bot.handoff.agents import AgentDirectory
-from bot.handoff.gateway import ConversationGateway, GatewayUnavailable
+from bot.handoff.gateway import ConversationGateway, ConversationRefused, GatewayUnavailable
 from bot.handoff.outbox import ReplyDelivery
 from bot.handoff.records import HandoffError, HandoffView, handoff_view, owned_by_clause
 from bot.storage.database import Database
@@ -49,6 +52,15 @@ def asks_for_rating(step: str) -> bool:
     return step == "resolved"
 
 
+def returns_to_queue(step: str) -> bool:
+    """The agent was deactivated: the customer waits for the next agent (and is told their place)."""
+    return step == "requeued"
+
+
+class RepliesWaiting(GatewayUnavailable):
+    """The agent's last replies have not reached the customer yet: the bot resumes only after them."""
+
+
 # results --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ClaimResult:
@@ -70,6 +82,9 @@ class HandoffClaims:
         self._agents = agents
         self._delivery = delivery
         self._gateway = gateway
+        # The console's request and the relay's round may both find a step pending: one tells Rasa, and
+        # the other then finds it told (telling twice would resume the bot and ask for a rating twice).
+        self._telling = asyncio.Lock()
 
     # entry points -----------------------------------------------------------------------------
     async def claim(self, handoff_id: int, agent_id: int, now: Optional[datetime] = None) -> ClaimResult:
@@ -97,6 +112,22 @@ class HandoffClaims:
 
     async def tell_rasa(self, handoff_id: int) -> Optional[str]:
         """Tells Rasa the handoff's pending step; returns why it could not, or None."""
+        problem = await self._tell(handoff_id)
+        return str(problem) if problem else None
+
+    async def retry_pending(self) -> None:
+        """Tells Rasa every step it missed, oldest handoff first; stops while Rasa is still away (one
+        conversation's waiting replies or refusal holds up no other)."""
+        for handoff in await run_blocking(self.pending):
+            problem = await self._tell(handoff.id)
+            if problem is not None and not isinstance(problem, (RepliesWaiting, ConversationRefused)):
+                break
+
+    async def _tell(self, handoff_id: int) -> Optional[GatewayUnavailable]:
+        async with self._telling:
+            return await self._tell_unlocked(handoff_id)
+
+    async def _tell_unlocked(self, handoff_id: int) -> Optional[GatewayUnavailable]:
         handoff = await run_blocking(self._get, handoff_id)
         if handoff is None or handoff.rasa_pending is None:
             return None
@@ -107,21 +138,26 @@ class HandoffClaims:
                 await self._gateway.pause_for_agent(conversation, agent.display_name if agent else "")
                 await self._gateway.execute(conversation, "utter_handoff_agent_joined")
             else:
-                await self._delivery.deliver_pending()  # the agent's last words go before the survey
-                await self._gateway.resume_bot(conversation)
-                await self._gateway.execute(conversation, "action_ask_satisfaction" if asks_for_rating(step)
-                                            else "utter_handoff_back_to_bot")
+                # The agent's last words go before the survey, "the bot is back" or the queue place.
+                waiting = (await self._delivery.deliver_conversation(conversation)).waiting
+                if waiting:
+                    raise RepliesWaiting(f"{waiting} of the agent's replies still to be delivered first")
+                if returns_to_queue(step):
+                    await self._gateway.return_to_queue(conversation)
+                    await self._gateway.execute(conversation, "action_handoff_waiting")
+                else:
+                    await self._gateway.resume_bot(conversation)
+                    await self._gateway.execute(conversation, "action_ask_satisfaction" if asks_for_rating(step)
+                                                else "utter_handoff_back_to_bot")
+        except ConversationRefused as error:  # it never will: say so, and stop asking
+            logger.error("handoff %s: Rasa refused %s for good: %s", handoff.number, step, error)
+            await run_blocking(self._told, handoff_id, step)
+            return error
         except GatewayUnavailable as error:
             logger.warning("handoff %s: Rasa not told of %s yet: %s", handoff.number, step, error)
-            return str(error)
+            return error
         await run_blocking(self._told, handoff_id, step)
         return None
-
-    async def retry_pending(self) -> None:
-        """Tells Rasa every step it missed, oldest handoff first; stops while Rasa is still away."""
-        for handoff in await run_blocking(self.pending):
-            if await self.tell_rasa(handoff.id):
-                break
 
     def pending(self) -> List[HandoffView]:
         """Handoffs with a step Rasa has not been told yet."""

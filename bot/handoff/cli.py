@@ -1,4 +1,4 @@
-"""Operator commands for the agent console: `python -m bot agents add|list|password`."""
+"""Operator commands for the agent console: `python -m bot agents add|list|password|deactivate|reactivate`."""
 from __future__ import annotations
 
 import argparse
@@ -41,7 +41,26 @@ def _list(_args: argparse.Namespace) -> int:
     if not agents:
         print("No agents yet: python -m bot agents add <username> --name <display name>")
     for agent in agents:
-        print(f"{agent.username:<16} {agent.display_name:<12} {agent.role:<6} {agent.language}  {agent.presence}")
+        state = agent.presence if agent.active else "deactivated"
+        print(f"{agent.username:<16} {agent.display_name:<12} {agent.role:<6} {agent.language}  {state}")
+    return 0
+
+
+def _set_active(args: argparse.Namespace, active: bool) -> int:
+    directory = _directory()
+    agent = directory.by_username(args.username)
+    try:
+        if agent is None:
+            raise AgentError(f"no agent named {args.username!r}")
+        if active:
+            directory.reactivate(agent.id)
+            print(f"{agent.username} can sign in again.")
+            return 0
+        requeued = directory.deactivate(agent.id)
+    except AgentError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 1
+    print(f"{agent.username} is deactivated and signed out; {len(requeued)} conversation(s) went back to the queue.")
     return 0
 
 
@@ -70,3 +89,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     password.add_argument("username")
     password.add_argument("--password-stdin", action="store_true")
     password.set_defaults(func=_set_password)
+    deactivate = sub.add_parser("deactivate", help="sign an agent out for good; their conversations go back "
+                                                   "to the queue")
+    deactivate.add_argument("username")
+    deactivate.set_defaults(func=lambda args: _set_active(args, False))
+    reactivate = sub.add_parser("reactivate", help="let a deactivated agent sign in again")
+    reactivate.add_argument("username")
+    reactivate.set_defaults(func=lambda args: _set_active(args, True))

@@ -1,26 +1,44 @@
 """The agents' replies: stored first (an outbox), then delivered to the customer through the
-conversation gateway, oldest first, retried until they get through. Nothing an agent writes is lost
-when Rasa is down or restarting."""
+conversation gateway. Nothing an agent writes is lost when Rasa is down or restarting.
+
+- Order is kept per conversation: a reply waits for the earlier replies of its own conversation,
+  never for another conversation's.
+- A failed attempt is retried later, each wait twice the last (from `backoff_base_s` up to
+  `backoff_cap_s`), at most `max_attempts` times (BOT_OUTBOX_MAX_ATTEMPTS).
+- A reply is failed for good when the conversation refuses it (`ConversationRefused`: a 4xx from
+  Rasa, WeChat's "past the 48-hour window") or after the last attempt; the console shows the agent
+  which and why, and it no longer holds up the conversation's later replies.
+- Never twice: each attempt is recorded before it is made, and a reply attempted before (a crash or
+  a timeout may have hidden its success) is first looked for in the conversation by its id.
+- On the way out the text is made safe for the chat widget (`bot.handoff.reply_text`); the stored
+  text stays as the agent typed it."""
 from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from dataclasses import dataclass
-from datetime import datetime
-from typing import List, Optional
+from datetime import datetime, timedelta
+from typing import Dict, List, Optional
 
 from sqlalchemy import select, update
 
 from bot.concurrency import run_blocking
 from bot.handoff.agents import AgentDirectory
-from bot.handoff.gateway import ConversationGateway, GatewayUnavailable
+from bot.handoff.gateway import ConversationGateway, ConversationRefused, GatewayUnavailable
 from bot.handoff.records import HandoffError, is_owned_by
+from bot.handoff.reply_text import safe_markdown
 from bot.observability.masking import mask_id
 from bot.storage.database import Database
 from bot.storage.models import AgentReply, Handoff, utcnow
 
 logger = logging.getLogger(__name__)
 DEFAULT_AGENT_NAME = "客服"  # shown when the agent's account is gone
+# The relay looks every couple of seconds: the first retry waits about that long, later ones longer.
+DEFAULT_BACKOFF_BASE_S = 2.0
+DEFAULT_BACKOFF_CAP_S = 300.0
+DEFAULT_MAX_ATTEMPTS = 8  # the default of BOT_OUTBOX_MAX_ATTEMPTS
+MAX_REPLY_CHARS = 4000
 
 
 @dataclass(frozen=True)
@@ -33,6 +51,27 @@ class ReplyView:
     created_at: datetime
     delivered_at: Optional[datetime]
     attempts: int
+    last_error: Optional[str] = None
+    next_attempt_at: Optional[datetime] = None
+    failed_at: Optional[datetime] = None
+
+    @property
+    def pending(self) -> bool:
+        """Still to be delivered: neither delivered nor failed for good."""
+        return self.delivered_at is None and self.failed_at is None
+
+    def is_due(self, now: datetime) -> bool:
+        return self.pending and (self.next_attempt_at is None or self.next_attempt_at <= now)
+
+
+def retry_delay(attempts: int, base_s: float = DEFAULT_BACKOFF_BASE_S, cap_s: float = DEFAULT_BACKOFF_CAP_S) -> float:
+    """Seconds to wait after the `attempts`-th failed attempt: base, 2×base, 4×base… up to the cap."""
+    return min(cap_s, base_s * 2 ** max(0, attempts - 1))
+
+
+def _view(reply: AgentReply, conversation_id: str) -> ReplyView:
+    return ReplyView(reply.id, reply.handoff_id, conversation_id, reply.agent_id, reply.text, reply.created_at,
+                     reply.delivered_at, reply.attempts, reply.last_error, reply.next_attempt_at, reply.failed_at)
 
 
 class ReplyOutbox:
@@ -48,7 +87,7 @@ class ReplyOutbox:
             handoff = session.get(Handoff, handoff_id)
             if handoff is None or not is_owned_by(handoff, agent_id):
                 raise HandoffError("only the agent who owns the conversation can reply")
-            reply = AgentReply(handoff_id=handoff_id, agent_id=agent_id, text=text.strip()[:4000])
+            reply = AgentReply(handoff_id=handoff_id, agent_id=agent_id, text=text.strip()[:MAX_REPLY_CHARS])
             session.add(reply)
             session.flush()
             reply_id = reply.id
@@ -56,60 +95,143 @@ class ReplyOutbox:
 
     def get_reply(self, reply_id: int) -> ReplyView:
         with self._db.session() as session:
-            row = session.execute(select(AgentReply, Handoff.conversation_id)
-                                  .join(Handoff, Handoff.id == AgentReply.handoff_id)
-                                  .where(AgentReply.id == reply_id)).first()
-            reply, conversation = row
-            return ReplyView(reply.id, reply.handoff_id, conversation, reply.agent_id, reply.text,
-                             reply.created_at, reply.delivered_at, reply.attempts)
+            reply, conversation = session.execute(select(AgentReply, Handoff.conversation_id)
+                                                  .join(Handoff, Handoff.id == AgentReply.handoff_id)
+                                                  .where(AgentReply.id == reply_id)).one()
+            return _view(reply, conversation)
 
-    def undelivered(self, limit: int = 50) -> List[ReplyView]:
+    def _select(self, *conditions: object, limit: Optional[int] = None) -> List[ReplyView]:
         with self._db.session() as session:
-            ids = session.execute(select(AgentReply.id).where(AgentReply.delivered_at.is_(None))
-                                  .order_by(AgentReply.id).limit(limit)).scalars().all()
-        return [self.get_reply(i) for i in ids]
+            query = (select(AgentReply, Handoff.conversation_id).join(Handoff, Handoff.id == AgentReply.handoff_id)
+                     .where(*conditions).order_by(AgentReply.id))
+            if limit is not None:
+                query = query.limit(limit)
+            return [_view(reply, conversation) for reply, conversation in session.execute(query).all()]
+
+    def undelivered(self, limit: int = 500) -> List[ReplyView]:
+        """Every reply still to be delivered (not failed for good), oldest first."""
+        return self._select(AgentReply.delivered_at.is_(None), AgentReply.failed_at.is_(None), limit=limit)
+
+    def pending_of(self, conversation_id: str) -> List[ReplyView]:
+        """The conversation's replies still to be delivered, in the order they must arrive."""
+        return self._select(Handoff.conversation_id == conversation_id, AgentReply.delivered_at.is_(None),
+                            AgentReply.failed_at.is_(None))
+
+    def due_conversations(self, now: Optional[datetime] = None) -> List[str]:
+        """Conversations whose next reply may be tried now (the first pending one is not backing off)."""
+        now = now or utcnow()
+        heads: Dict[str, ReplyView] = {}
+        for reply in self.undelivered():
+            heads.setdefault(reply.conversation_id, reply)
+        return [conversation for conversation, head in heads.items() if head.is_due(now)]
 
     def replies(self, handoff_id: int) -> List[ReplyView]:
-        with self._db.session() as session:
-            ids = session.execute(select(AgentReply.id).where(AgentReply.handoff_id == handoff_id)
-                                  .order_by(AgentReply.id)).scalars().all()
-        return [self.get_reply(i) for i in ids]
+        return self._select(AgentReply.handoff_id == handoff_id)
+
+    def start_attempt(self, reply_id: int) -> None:
+        """Recorded before the attempt: after a crash, the reply is known to have maybe gone out."""
+        with self._db.session() as session, session.begin():
+            session.execute(update(AgentReply).where(AgentReply.id == reply_id)
+                            .values(attempts=AgentReply.attempts + 1))
 
     def mark_delivered(self, reply_id: int, now: Optional[datetime] = None) -> None:
         with self._db.session() as session, session.begin():
             session.execute(update(AgentReply).where(AgentReply.id == reply_id)
-                            .values(delivered_at=now or utcnow(), attempts=AgentReply.attempts + 1, last_error=None))
+                            .values(delivered_at=now or utcnow(), last_error=None, next_attempt_at=None))
 
-    def mark_failed(self, reply_id: int, error: str) -> None:
+    def mark_retry(self, reply_id: int, error: str, next_attempt_at: datetime) -> None:
+        """Not delivered this time; tried again from `next_attempt_at` on."""
         with self._db.session() as session, session.begin():
             session.execute(update(AgentReply).where(AgentReply.id == reply_id)
-                            .values(attempts=AgentReply.attempts + 1, last_error=error[:500]))
+                            .values(last_error=error[:500], next_attempt_at=next_attempt_at))
+
+    def mark_failed(self, reply_id: int, error: str, now: Optional[datetime] = None) -> None:
+        """Never to be delivered: the agent is shown why."""
+        with self._db.session() as session, session.begin():
+            session.execute(update(AgentReply).where(AgentReply.id == reply_id, AgentReply.delivered_at.is_(None))
+                            .values(failed_at=now or utcnow(), last_error=error[:500], next_attempt_at=None))
+
+
+@dataclass(frozen=True)
+class ConversationDelivery:
+    delivered: int  # replies that reached the customer in this round
+    waiting: int  # replies still to be delivered (backing off)
+
+
+_DELIVERED, _FAILED, _LATER = "delivered", "failed", "later"
 
 
 class ReplyDelivery:
-    """Delivers the outbox through one gateway. One per process: its lock keeps the background relay
-    and a console request from sending the same reply twice."""
+    """Delivers the outbox through one gateway. One per process: its per-conversation locks keep the
+    background relay and a console request from sending the same reply at once."""
 
-    def __init__(self, outbox: ReplyOutbox, agents: AgentDirectory, gateway: ConversationGateway) -> None:
+    def __init__(self, outbox: ReplyOutbox, agents: AgentDirectory, gateway: ConversationGateway,
+                 max_attempts: int = DEFAULT_MAX_ATTEMPTS, backoff_base_s: float = DEFAULT_BACKOFF_BASE_S,
+                 backoff_cap_s: float = DEFAULT_BACKOFF_CAP_S) -> None:
         self._outbox = outbox
         self._agents = agents
         self._gateway = gateway
-        self._lock = asyncio.Lock()
+        self._max_attempts = max_attempts
+        self._backoff = (backoff_base_s, backoff_cap_s)
+        # A lock lives while someone holds or awaits it, so idle conversations cost nothing.
+        self._locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
 
     async def deliver_pending(self) -> int:
-        """Delivers what is waiting, oldest first; stops at the first failure to keep the order."""
+        """Delivers what is due in every conversation, the conversations side by side; returns how many."""
+        conversations = await run_blocking(self._outbox.due_conversations)
+        results = await asyncio.gather(*(self.deliver_conversation(c) for c in conversations))
+        return sum(r.delivered for r in results)
+
+    async def deliver_conversation(self, conversation_id: str) -> ConversationDelivery:
+        """Delivers the conversation's due replies in order; stops at one that must be tried later."""
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            lock = self._locks[conversation_id] = asyncio.Lock()
         delivered = 0
-        async with self._lock:
-            for reply in await run_blocking(self._outbox.undelivered):
-                agent = await run_blocking(self._agents.get, reply.agent_id)
-                try:
-                    await self._gateway.say(reply.conversation_id, reply.text,
-                                            agent.display_name if agent else DEFAULT_AGENT_NAME, reply.id)
-                except GatewayUnavailable as error:
-                    logger.warning("reply %d to %s not delivered yet: %s", reply.id, mask_id(reply.conversation_id),
-                                   error)
-                    await run_blocking(self._outbox.mark_failed, reply.id, str(error))
+        async with lock:
+            for reply in await run_blocking(self._outbox.pending_of, conversation_id):
+                if not reply.is_due(utcnow()):
                     break
+                outcome = await self._deliver(reply)
+                if outcome == _LATER:
+                    break
+                delivered += outcome == _DELIVERED
+            waiting = len(await run_blocking(self._outbox.pending_of, conversation_id))
+        return ConversationDelivery(delivered, waiting)
+
+    async def _deliver(self, reply: ReplyView) -> str:
+        conversation = reply.conversation_id
+        await run_blocking(self._outbox.start_attempt, reply.id)
+        attempt = reply.attempts + 1
+        try:
+            if reply.attempts and await self._was_delivered(reply):
+                logger.info("reply %d to %s had gone out before; not sent again", reply.id, mask_id(conversation))
                 await run_blocking(self._outbox.mark_delivered, reply.id)
-                delivered += 1
-        return delivered
+                return _DELIVERED
+            agent = await run_blocking(self._agents.get, reply.agent_id)
+            await self._gateway.say(conversation, safe_markdown(reply.text),
+                                    agent.display_name if agent else DEFAULT_AGENT_NAME, reply.id)
+        except ConversationRefused as error:
+            logger.error("reply %d to %s cannot be delivered: %s", reply.id, mask_id(conversation), error)
+            await run_blocking(self._outbox.mark_failed, reply.id, str(error))
+            return _FAILED
+        except GatewayUnavailable as error:
+            if attempt >= self._max_attempts:
+                logger.error("reply %d to %s not delivered after %d attempts: %s", reply.id, mask_id(conversation),
+                             attempt, error)
+                await run_blocking(self._outbox.mark_failed, reply.id, f"{attempt} attempts: {error}")
+                return _FAILED
+            delay = retry_delay(attempt, *self._backoff)
+            logger.warning("reply %d to %s not delivered yet (attempt %d, next in %.1f s): %s", reply.id,
+                           mask_id(conversation), attempt, delay, error)
+            await run_blocking(self._outbox.mark_retry, reply.id, str(error), utcnow() + timedelta(seconds=delay))
+            return _LATER
+        await run_blocking(self._outbox.mark_delivered, reply.id)
+        return _DELIVERED
+
+    async def _was_delivered(self, reply: ReplyView) -> bool:
+        """Whether the conversation already holds the reply; a refusal to read it is not the reply's fault."""
+        try:
+            return await self._gateway.has_reply(reply.conversation_id, reply.id)
+        except ConversationRefused as error:
+            raise GatewayUnavailable(f"could not check whether it went out: {error}") from error

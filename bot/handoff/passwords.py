@@ -1,13 +1,25 @@
-"""Password hashing for agents: scrypt from the standard library, a random salt per password."""
+"""Password hashing for agents: scrypt from the standard library, a random salt per password.
+
+scrypt is slow on purpose, so it runs on an executor of its own (`password_executor`): a flood of
+sign-in attempts queues there and never starves the other console calls of the shared executor."""
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
 import os
+import secrets
+import threading
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import Optional
 
 _N, _R, _P = 2 ** 14, 8, 1
 MIN_LENGTH = 8
+HASHING_WORKERS = 2  # scrypt at n=2**14 takes 16 MiB and tens of milliseconds a call
+
+_executor: Optional[Executor] = None
+_executor_lock = threading.Lock()
+_dummy: Optional[str] = None
 
 
 class WeakPasswordError(ValueError):
@@ -40,3 +52,21 @@ def _b64(raw: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"))
+
+
+def password_executor() -> Executor:
+    """The process's executor for password hashing (created on first use, then shared)."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=HASHING_WORKERS, thread_name_prefix="password-hash")
+        return _executor
+
+
+def dummy_hash() -> str:
+    """A hash of a random password, made once per process: an unknown username is checked against it,
+    so it costs the same one scrypt as a known one (and never matches)."""
+    global _dummy
+    if _dummy is None:
+        _dummy = hash_password(secrets.token_urlsafe(24))
+    return _dummy

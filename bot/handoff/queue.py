@@ -32,9 +32,13 @@ class HandoffQueue:
     # requests ---------------------------------------------------------------------------------
     def request(self, req: HandoffRequest, available: bool, now: Optional[datetime] = None) -> HandoffView:
         """Queues the conversation (or, with nobody available, records a callback request).
-        Asking again while a request is open returns the open one: no duplicates in the queue."""
+        Asking again while a request is open returns the open one: no duplicates in the queue. A known
+        customer has at most one open request, whichever conversation asks, so that nobody can flood the
+        agents' queue from several conversations."""
         now = now or utcnow()
         existing = self.open_for(req.conversation_id)
+        if existing is None and req.customer_id:
+            existing = self.open_for_customer(req.customer_id)
         if existing is not None:
             return existing
         summary = req.context.get("summary", {}).get("zh", "") if isinstance(req.context.get("summary"), dict) else ""
@@ -83,6 +87,14 @@ class HandoffQueue:
         with self._db.session() as session:
             row = session.execute(
                 select(Handoff).where(Handoff.conversation_id == conversation_id,
+                                      Handoff.status.in_(OPEN_STATUSES)).order_by(Handoff.id.desc())
+            ).scalars().first()
+            return handoff_view(row) if row else None
+
+    def open_for_customer(self, customer_id: str) -> Optional[HandoffView]:
+        with self._db.session() as session:
+            row = session.execute(
+                select(Handoff).where(Handoff.customer_id == customer_id,
                                       Handoff.status.in_(OPEN_STATUSES)).order_by(Handoff.id.desc())
             ).scalars().first()
             return handoff_view(row) if row else None

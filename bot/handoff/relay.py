@@ -1,6 +1,8 @@
 """The background relay of the web process: every couple of seconds (or when woken) it tells Rasa
 what it missed while it was away, the claims' and closes' pending steps first, then the agents'
-undelivered replies, so the customer sees "an agent joined" before the agent's first words."""
+undelivered replies that are due (each conversation's in order, the conversations side by side; see
+`bot.handoff.outbox` for backoff and permanent failures), so the customer sees "an agent joined" before
+the agent's first words."""
 from __future__ import annotations
 
 import asyncio

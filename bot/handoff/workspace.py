@@ -1,7 +1,10 @@
 """The agent console's use cases, one method each: signing in, what the console shows (the overview,
-one handoff, its messages, the canned replies) and what an agent does (claim, reply, note, resolve,
-hand back). Each returns plain dataclasses or raises a `WorkspaceError` that says why; the web layer
-only turns them into HTTP."""
+one handoff, its messages, the canned replies), what an agent does (claim, reply, note, resolve,
+hand back) and what only an admin does (list, add, deactivate and reactivate agents). Each returns
+plain dataclasses or raises a `WorkspaceError` that says why; the web layer only turns them into HTTP.
+
+Sign-in is throttled per username and per client address (`bot.handoff.login_throttle`) and runs
+on the password executor (`bot.handoff.passwords`), never on the executor the other calls share."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,12 +13,14 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from bot.concurrency import run_blocking
-from bot.handoff.agents import AgentError, AgentView, TeamMember
+from bot.handoff.agents import AgentError, AgentView, TeamMember, is_admin
 from bot.handoff.canned import load_canned_replies
 from bot.handoff.claims import ClaimResult, CloseResult, HandoffClaims
 from bot.handoff.desk import Availability, HandoffDesk
 from bot.handoff.gateway import TranscriptReader
-from bot.handoff.outbox import ReplyDelivery
+from bot.handoff.login_throttle import DEFAULT_MAX_FAILURES, LoginThrottle
+from bot.handoff.outbox import ReplyDelivery, ReplyView
+from bot.handoff.passwords import WeakPasswordError, password_executor
 from bot.handoff.records import HandoffError, HandoffView, is_owned_by
 from bot.storage.models import utcnow
 
@@ -34,6 +39,14 @@ class Refused(WorkspaceError):
 
 class Invalid(WorkspaceError):
     """What the agent sent cannot be used (an empty reply, an unknown presence)."""
+
+
+class Throttled(WorkspaceError):
+    """Too many failed sign-ins for this username or from this address: wait `retry_after` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("too many failed sign-ins: try again later")
+        self.retry_after = retry_after
 
 
 class TakenByAnother(WorkspaceError):
@@ -76,6 +89,7 @@ class HandoffDetail:
     agent: Optional[AgentView]  # who has it, if anyone
     notes: List[Dict[str, Any]]
     undelivered: List[int]  # ids of the agent's replies still waiting for Rasa
+    failed: List[ReplyView]  # the agent's replies that can never be delivered, with why
 
 
 @dataclass(frozen=True)
@@ -86,17 +100,25 @@ class ReplyResult:
 
 class AgentWorkspace:
     def __init__(self, desk: HandoffDesk, claims: HandoffClaims, delivery: ReplyDelivery,
-                 transcript: TranscriptReader, canned_path: Path) -> None:
+                 transcript: TranscriptReader, canned_path: Path, throttle: Optional[LoginThrottle] = None) -> None:
         self._desk = desk
         self._claims = claims
         self._delivery = delivery
         self._transcript = transcript
         self._canned_path = canned_path
+        self._throttle = throttle or LoginThrottle(DEFAULT_MAX_FAILURES)
 
     # signing in -------------------------------------------------------------------------------
-    async def sign_in(self, username: str, password: str) -> Optional[SignedIn]:
-        """A new session for the agent, who is then online; None for a wrong username or password."""
-        return await run_blocking(self._sign_in, username, password)
+    async def sign_in(self, username: str, password: str, address: str) -> Optional[SignedIn]:
+        """A new session for the agent, who is then online; None for a wrong username or password;
+        `Throttled` after too many failures for the username or from the client's address."""
+        wait = self._throttle.begin(username, address)
+        if wait is not None:
+            raise Throttled(wait)
+        signed_in = await run_blocking(self._sign_in, username, password, executor=password_executor())
+        if signed_in is not None:
+            self._throttle.succeeded(username, address)
+        return signed_in
 
     async def agent_for(self, token: Optional[str]) -> Optional[AgentView]:
         """The agent of a session token, while the session lasts."""
@@ -134,7 +156,8 @@ class AgentWorkspace:
         return result
 
     async def reply(self, agent_id: int, handoff_id: int, text: str) -> ReplyResult:
-        """Stores the reply, then tries to deliver it at once (the relay retries if Rasa is away)."""
+        """Stores the reply, then tries to deliver it at once (the relay retries if Rasa is away); it goes
+        after the conversation's earlier replies, so it may wait for one that is being retried."""
         await self._own(agent_id, handoff_id)
         text = text.strip()
         if not text:
@@ -143,7 +166,7 @@ class AgentWorkspace:
             reply = await run_blocking(self._desk.outbox.add_reply, handoff_id, agent_id, text)
         except HandoffError as error:
             raise Refused(str(error)) from None
-        await self._delivery.deliver_pending()
+        await self._delivery.deliver_conversation(reply.conversation_id)  # this conversation's only
         delivered = (await run_blocking(self._desk.outbox.get_reply, reply.id)).delivered_at is not None
         return ReplyResult(reply.id, delivered)
 
@@ -153,6 +176,40 @@ class AgentWorkspace:
             await run_blocking(self._desk.notes.add, handoff_id, agent_id, text)
         except HandoffError as error:
             raise Invalid(str(error)) from None
+
+    # admins only --------------------------------------------------------------------------------
+    async def agents(self, acting: AgentView) -> List[AgentView]:
+        """Every account, deactivated ones included."""
+        _admin_only(acting)
+        return await run_blocking(self._desk.agents.all)
+
+    async def add_agent(self, acting: AgentView, username: str, display_name: str, password: str, role: str,
+                        language: str) -> AgentView:
+        _admin_only(acting)
+        try:
+            return await run_blocking(self._desk.agents.create, username, display_name, password, role, language,
+                                      executor=password_executor())
+        except (AgentError, WeakPasswordError) as error:
+            raise Invalid(str(error)) from None
+
+    async def set_active(self, acting: AgentView, agent_id: int, active: bool) -> List[int]:
+        """Deactivates (their sessions end, their conversations go back to the queue: returns those
+        handoff ids) or reactivates an agent. An admin cannot deactivate themselves."""
+        _admin_only(acting)
+        if await run_blocking(self._desk.agents.get, agent_id) is None:
+            raise NotFound("no such agent")
+        if not active and agent_id == acting.id:
+            raise Invalid("you cannot deactivate yourself")
+        try:
+            if active:
+                await run_blocking(self._desk.agents.reactivate, agent_id)
+                return []
+            requeued = await run_blocking(self._desk.agents.deactivate, agent_id)
+        except AgentError as error:
+            raise Invalid(str(error)) from None
+        for handoff_id in requeued:  # the relay retries what Rasa does not hear now
+            await self._claims.tell_rasa(handoff_id)
+        return requeued
 
     async def close(self, agent_id: int, handoff_id: int, outcome: str) -> CloseResult:
         """Resolve (``resolved``) or hand back to the bot (``returned``)."""
@@ -216,8 +273,15 @@ class AgentWorkspace:
         if handoff is None:
             raise NotFound("no such conversation")
         agent = desk.agents.get(handoff.agent_id) if handoff.agent_id else None
+        replies = desk.outbox.replies(handoff.id)
         return HandoffDetail(
             card=self._card(handoff, utcnow()), context=desk.queue.context(handoff.id), agent=agent,
             notes=desk.notes.of(handoff.id),
-            undelivered=[r.id for r in desk.outbox.replies(handoff.id) if r.delivered_at is None],
+            undelivered=[r.id for r in replies if r.pending],
+            failed=[r for r in replies if r.failed_at is not None],
         )
+
+
+def _admin_only(agent: AgentView) -> None:
+    if not is_admin(agent):
+        raise Refused("only an admin may do this")

@@ -20,7 +20,20 @@ def conversation_id(channel: str, local_id: str) -> str:
     return f"{channel}:{local}"
 
 
+def is_plain_local_id(local_id: str) -> bool:
+    """Whether `conversation_id` would keep this local id as it is (nothing replaced, nothing cut off)."""
+    return bool(local_id) and len(local_id) <= MAX_LOCAL_ID and not _SAFE.search(local_id)
+
+
 def channel_of(conversation: str) -> Optional[str]:
     """The channel a namespaced conversation id belongs to (None for an id from before namespacing)."""
     head = (conversation or "").split(":", 1)[0]
     return head if head in CHANNELS and ":" in conversation else None
+
+
+def local_id_of(conversation: str, channel: str) -> Optional[str]:
+    """The channel's own id inside a conversation id of that channel ("wechat:o123" -> "o123"); None for
+    a conversation of another channel."""
+    if channel_of(conversation) != channel:
+        return None
+    return conversation.split(":", 1)[1] or None

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import jwt
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 AUDIENCE = "cs-assistant"
 ALGORITHM = "HS256"
@@ -35,6 +38,17 @@ class CustomerTokens:
         self._secret = secret
         self._max_lifetime = max_lifetime_s
         self._leeway = leeway_s
+
+    @classmethod
+    def from_settings(cls, settings: "Settings") -> "CustomerTokens":
+        """The verifier of this deployment (BOT_CUSTOMER_TOKEN_SECRET, BOT_CUSTOMER_TOKEN_MAX_LIFETIME)."""
+        if not settings.customer_token_secret:
+            raise TokenSecretError("BOT_CUSTOMER_TOKEN_SECRET is not set (the run command generates one in demo "
+                                   "mode; production must set it)")
+        try:
+            return cls(settings.customer_token_secret, settings.customer_token_max_lifetime_s)
+        except TokenSecretError as error:
+            raise TokenSecretError(f"BOT_CUSTOMER_TOKEN_SECRET: {error}") from None
 
     def issue(self, customer_id: str, lifetime_s: int = 900, now: Optional[datetime] = None) -> str:
         if not customer_id:

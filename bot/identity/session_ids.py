@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 GUEST = "guest"
 
@@ -13,6 +16,13 @@ GUEST = "guest"
 class SessionIds:
     def __init__(self, secret: str) -> None:
         self._key = hashlib.sha256(("web-session:" + secret).encode("utf-8")).digest()
+
+    @classmethod
+    def from_settings(cls, settings: "Settings") -> "SessionIds":
+        """Signed with a key derived from the customer-token secret (a separate purpose, a separate key)."""
+        if not settings.customer_token_secret:
+            raise ValueError("BOT_CUSTOMER_TOKEN_SECRET is not set: web-chat session ids are signed with it")
+        return cls(settings.customer_token_secret)
 
     def _signature(self, session: str, holder: str) -> str:
         return hmac.new(self._key, f"{session}\0{holder}".encode("utf-8"), hashlib.sha256).hexdigest()[:32]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 _ID_CARD = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
 _CN_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
@@ -27,18 +28,47 @@ def mask_id(identifier: str) -> str:
     return f"{identifier[:3]}***{identifier[-3:]}"
 
 
+def mask_record(record: logging.LogRecord) -> None:
+    """Masks personal data in a record's message, its formatted traceback and its stack, in place."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a malformed record is logged as it is rather than dropped
+        message = None
+    if message is not None:
+        masked = mask_pii(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+    if record.exc_info and not record.exc_text:
+        # Formatters reuse exc_text when it is set, so the traceback is written as masked here.
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = mask_pii(record.exc_text)
+    if record.stack_info:
+        record.stack_info = mask_pii(record.stack_info)
+
+
 class MaskingFilter(logging.Filter):
     """Masks personal data in every record that passes through a handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed record is logged as it is rather than dropped
-            return True
-        masked = mask_pii(message)
-        if masked != message:
-            record.msg, record.args = masked, None
+        mask_record(record)
         return True
+
+
+def install_masking() -> None:
+    """Masks every record this process creates, whichever handler writes it: Rasa, Sanic and rasa_sdk
+    set up their own handlers (some after we do), so the mask is applied when a record is made."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "masks_pii", False):
+        return
+
+    def masked_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        mask_record(record)
+        return record
+
+    masked_record.masks_pii = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(masked_record)
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -47,3 +77,4 @@ def configure_logging(level: str = "INFO") -> None:
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, MaskingFilter) for f in handler.filters):
             handler.addFilter(MaskingFilter())
+    install_masking()

@@ -6,6 +6,7 @@ visible share of every FAQ answer and complaint step under load. With it, only `
 actions receive the domain, and the others read the same file here, once per change of the file."""
 from __future__ import annotations
 
+import random
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional
@@ -36,3 +37,12 @@ def response_text(domain: Optional[Mapping[str, Any]], name: str, language: str)
     responses = responses_of(domain)
     options = variations_for(responses, name, language) or variations_for(responses, name, "zh")
     return options[0][1] if options else None
+
+
+def response_choice(domain: Optional[Mapping[str, Any]], name: str, language: str,
+                    rng: Optional[random.Random] = None) -> Optional[str]:
+    """Any variation of a response in `language` (Chinese when it has none): for a reply the Rasa server
+    sends without running an action (e.g. utter_slow_down)."""
+    responses = responses_of(domain)
+    options = variations_for(responses, name, language) or variations_for(responses, name, "zh")
+    return (rng or random).choice(options)[1] if options else None

@@ -1,5 +1,9 @@
-"""Runs Rasa's command line (`python -m bot.rasa.server_entry run …`) with one speed-up, and without
-dependencies' deprecation notices on the console (bot/observability/quiet.py).
+"""Runs Rasa's command line (`python -m bot.rasa.server_entry run …`) with one speed-up, personal data
+masked in its logs, and without dependencies' deprecation notices on the console (bot/observability/quiet.py).
+
+For `run` it also closes the doors: the HTTP API requires BOT_RASA_TOKEN (`--auth-token`, added here so
+that the token stays out of the process list), every customer message passes the message guard
+(bot/rasa/message_guard.py), and requests are limited in size and rate (bot/rasa/request_limits.py).
 
 Profiling the Rasa server under load (py-spy, see README "Figures") showed almost half of its CPU
 in `jsonschema.validate`, which Rasa calls on every action-server response: the function checks
@@ -42,17 +46,34 @@ def install_cached_schema_validation() -> None:
     jsonschema.validate = validate
 
 
+def with_auth_token(args: List[str], token: str) -> List[str]:
+    """`rasa run` arguments with `--auth-token` when a token is set and none was given."""
+    if not args or args[0] != "run" or not token or "--auth-token" in args:
+        return list(args)
+    return [*args, "--auth-token", token]
+
+
 def main(argv: Optional[List[str]] = None) -> None:
+    from bot.observability.masking import install_masking
     from bot.observability.quiet import quiet_dependency_warnings
 
     quiet_dependency_warnings()  # first: Rasa's dependencies warn while being imported
+    install_masking()
     from bot.settings import get_settings
 
-    if get_settings().rasa_speedups:
+    settings = get_settings()
+    if settings.rasa_speedups:
         install_cached_schema_validation()
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] in (["run"], ["shell"]):
+        from bot.rasa.message_guard import install_message_guard
+        from bot.rasa.request_limits import install_request_limits
+
+        install_message_guard(settings)
+        install_request_limits(settings)
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]
+    sys.argv = ["rasa", *with_auth_token(args, settings.rasa_token)]
     rasa_main()
 
 

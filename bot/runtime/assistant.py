@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Dict, List
+from urllib.parse import quote, urlsplit
 
 from bot.customers.demo_loader import load_demo_store
 from bot.runtime.environment import child_environment, model_path, rasa_command, venv_bin, write_endpoints
+from bot.runtime.secrets_setup import with_secrets
 from bot.runtime.supervisor import Supervisor
 from bot.runtime.training import ensure_model
 from bot.settings import Settings
@@ -29,11 +31,27 @@ def action_server_argv(settings: Settings) -> List[str]:
             "--port", str(settings.action_port)]
 
 
+def cors_origins(settings: Settings) -> List[str]:
+    """The web origins whose pages may call the Rasa server from a browser: BOT_CORS_ORIGINS (comma-separated),
+    by default the web server's own (and its `localhost` twin when it is served on the loopback address)."""
+    configured = [o.strip().rstrip("/") for o in settings.cors_origins.split(",") if o.strip()]
+    if configured:
+        return configured
+    origins = [settings.web_url]
+    parts = urlsplit(settings.web_url)
+    if parts.hostname in ("127.0.0.1", "localhost"):
+        twin = "localhost" if parts.hostname == "127.0.0.1" else "127.0.0.1"
+        origins.append(f"{parts.scheme}://{twin}:{parts.port}")
+    return origins
+
+
 def rasa_server_argv(settings: Settings) -> List[str]:
+    """Rasa's `run` with its HTTP API on: the server entry adds `--auth-token` from BOT_RASA_TOKEN itself,
+    so the token never shows in the process list."""
     return rasa_command(
         "run", "--enable-api",
         "--interface", settings.host, "--port", str(settings.rasa_port),
-        "--cors", settings.cors_origins,
+        "--cors", *cors_origins(settings),
         "--model", str(model_path(settings)),
         "--endpoints", str(settings.var_dir / "endpoints.yml"),
         "--credentials", "credentials.yml",
@@ -52,6 +70,7 @@ class RunningAssistant:
     socketio: str
     http_api: str
     action_server: str
+    settings: Settings  # with the secrets the run uses (generated ones in demo mode)
 
 
 def rasa_server_environment(env: Dict[str, str]) -> Dict[str, str]:
@@ -65,6 +84,9 @@ def rasa_server_environment(env: Dict[str, str]) -> Dict[str, str]:
 
 
 def start_assistant(settings: Settings, supervisor: Supervisor, train: bool = True) -> RunningAssistant:
+    """Database, model, then the three servers, each answering before the next starts. Secrets are filled
+    first (production refuses to start without them: ProductionRefused)."""
+    settings = with_secrets(settings)
     prepare_database(settings)
     if train:
         ensure_model(settings)
@@ -90,6 +112,7 @@ def start_assistant(settings: Settings, supervisor: Supervisor, train: bool = Tr
         socketio=f"{settings.rasa_url}/socket.io",
         http_api=f"{settings.rasa_url}/status",
         action_server=settings.action_server_url,
+        settings=settings,
     )
 
 
@@ -103,8 +126,8 @@ def warm_up(settings: Settings) -> None:
                "followup_action": None, "active_loop": {}, "latest_action_name": None}
     body = json.dumps({"next_action": "action_warm_up", "sender_id": "warm-up", "tracker": tracker,
                        "domain": {}, "version": "3.6.21"}).encode()
-    request = urllib.request.Request(settings.action_server_url, data=body,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(f"{settings.action_server_url}?token={quote(settings.action_token)}",
+                                     data=body, headers={"Content-Type": "application/json"})
     started = time.monotonic()
     try:
         with urllib.request.urlopen(request, timeout=120) as response:

@@ -45,9 +45,36 @@ def _v5_wechat(connection: Connection) -> None:
     WeChatOptions.__table__.create(connection, checkfirst=True)
 
 
+def _add_column(connection: Connection, table: str, column: str, sql_type: str) -> None:
+    """ALTER TABLE … ADD COLUMN, unless the column is there (a table created by a later model already has it)."""
+    from sqlalchemy import inspect
+
+    if column not in {c["name"] for c in inspect(connection).get_columns(table)}:
+        connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
+
+
+def _add_index(connection: Connection, table: str, column: str) -> None:
+    """The index SQLAlchemy would name ix_<table>_<column>, unless the table has it."""
+    from sqlalchemy import inspect
+
+    name = f"ix_{table}_{column}"
+    if name not in {i["name"] for i in inspect(connection).get_indexes(table)}:
+        connection.exec_driver_sql(f"CREATE INDEX {name} ON {table} ({column})")
+
+
+def _v6_reply_failures_and_wechat_recovery(connection: Connection) -> None:
+    """Replies that back off and can fail for good; WeChat messages that can be finished after a crash."""
+    _add_column(connection, "agent_replies", "next_attempt_at", "TIMESTAMP")
+    _add_column(connection, "agent_replies", "failed_at", "TIMESTAMP")
+    _add_index(connection, "agent_replies", "failed_at")
+    _add_column(connection, "wechat_inbound", "text", "TEXT")
+    _add_index(connection, "wechat_inbound", "state")
+
+
 # Append new steps; never edit or reorder released ones.
 MIGRATIONS: List[Callable[[Connection], None]] = [
     _v1_initial, _v2_knowledge_base_records, _v3_tickets, _v4_handoff, _v5_wechat,
+    _v6_reply_failures_and_wechat_recovery,
 ]
 
 

@@ -226,6 +226,9 @@ class AgentReply(Base):
     delivered_at = Column(DateTime, index=True)
     attempts = Column(Integer, nullable=False, default=0)
     last_error = Column(Text)
+    # Not before this time (retries back off); and, once it can never be delivered, when that was decided.
+    next_attempt_at = Column(DateTime)
+    failed_at = Column(DateTime, index=True)
 
 
 class SatisfactionRating(Base):
@@ -251,9 +254,12 @@ class WeChatInbound(Base):
     dedupe_key = Column(String(128), nullable=False, unique=True)
     openid = Column(String(128), nullable=False, index=True)
     msg_type = Column(String(32), nullable=False)
-    state = Column(String(16), nullable=False, default="processing")  # processing | passive | api | failed
+    # processing | passive | api | failed; recovering: answered after a crash (bot.channels.wechat.inbox)
+    state = Column(String(16), nullable=False, default="processing", index=True)
     received_at = Column(DateTime, nullable=False, default=utcnow)
     answered_at = Column(DateTime)
+    # What the bot is to be told, kept only until it is answered: a crash mid-way is finished on restart.
+    text = Column(Text)
 
 
 class WeChatOptions(Base):

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 from pathlib import Path
+from typing import Dict, Optional
 
 import aiohttp
 from aiohttp import web
@@ -13,6 +14,7 @@ from aiohttp import web
 from bot.rasa.http_api import RasaConversations
 from bot.services import Services
 from bot.settings import Settings
+from bot.web import demo_sign_in
 from bot.web.console_api import WORKSPACE, ConsoleApi
 from bot.web.webchat_asset import webchat_script
 
@@ -22,26 +24,43 @@ HTTP = web.AppKey("http", aiohttp.ClientSession)
 RELAY_TASK = web.AppKey("relay_task", asyncio.Task)
 
 
-def _page(name: str, settings: Settings) -> web.Response:
+# The console shows what customers wrote: nothing but our own script and styles may run or load there,
+# and no other site may frame it (SECURITY.md).
+CONSOLE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                  "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+CONSOLE_HEADERS = {"X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
+
+
+def store_policy(settings: Settings) -> str:
+    """The store page: scripts only from us (the widget and store.js); the widget injects its styles and
+    talks to Rasa's socket.io; its own request for a web font is refused too."""
+    rasa_ws = settings.rasa_url.replace("http://", "ws://").replace("https://", "wss://")
+    return (f"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            f"img-src 'self' data:; font-src 'self' data:; connect-src 'self' {settings.rasa_url} {rasa_ws}; "
+            f"base-uri 'none'")
+
+
+def _page(name: str, settings: Settings, policy: str, headers: Optional[Dict[str, str]] = None) -> web.Response:
     html = (STATIC / name).read_text(encoding="utf-8")
     config = {"socketUrl": settings.rasa_url, "defaultLanguage": settings.default_language}
     html = html.replace("/*BOT_CONFIG*/null", json.dumps(config))
-    rasa_ws = settings.rasa_url.replace("http://", "ws://").replace("https://", "wss://")
-    # Everything comes from us or Rasa: the widget's own request for a web font is refused too.
-    policy = (f"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-              f"img-src 'self' data:; font-src 'self' data:; connect-src 'self' {settings.rasa_url} {rasa_ws}")
     return web.Response(text=html, content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-store", "Content-Security-Policy": policy})
+                        headers={"Cache-Control": "no-store", "Content-Security-Policy": policy, **(headers or {})})
+
+
+async def _no_sniffing(_request: web.Request, response: web.StreamResponse) -> None:
+    """Every response is read as the type it says it is (a customer's text is never taken for a script)."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
 
 
 def create_app(services: Services) -> web.Application:
     settings = services.settings
-    app = web.Application()
+    app = web.Application(client_max_size=settings.max_body_bytes)  # larger bodies: 413
 
     async def start_background(app_: web.Application) -> None:
         """What needs the running event loop: the HTTP session to Rasa, the relay and the console's workspace."""
         app_[HTTP] = aiohttp.ClientSession()
-        relay = services.handoff_relay(RasaConversations(settings.rasa_url, app_[HTTP]))
+        relay = services.handoff_relay(RasaConversations(settings.rasa_url, app_[HTTP], token=settings.rasa_token))
         app_[WORKSPACE] = services.agent_workspace(relay)
         app_[RELAY_TASK] = asyncio.create_task(relay.run())
 
@@ -53,10 +72,10 @@ def create_app(services: Services) -> web.Application:
     app.on_cleanup.append(stop_background)
 
     async def store(_request: web.Request) -> web.Response:
-        return _page("store.html", settings)
+        return _page("store.html", settings, store_policy(settings))
 
     async def console(_request: web.Request) -> web.Response:
-        return _page("console.html", settings)
+        return _page("console.html", settings, CONSOLE_POLICY, CONSOLE_HEADERS)
 
     async def webchat(_request: web.Request) -> web.StreamResponse:
         script = webchat_script(settings)
@@ -75,7 +94,9 @@ def create_app(services: Services) -> web.Application:
     app.router.add_get("/healthz", health)
     app.router.add_get("/favicon.ico", lambda _r: web.Response(status=204))
     app.router.add_static("/static/", STATIC)
-    app.router.add_routes(ConsoleApi(settings.agent_session_hours).routes())
+    app.router.add_routes(ConsoleApi(settings).routes())
+    app.on_response_prepare.append(_no_sniffing)
+    app.router.add_routes(demo_sign_in.routes(settings))
     return app
 
 

@@ -31,15 +31,19 @@ def joined(messages):
 
 
 def test_calm_complaint_end_to_end(assistant):
-    sender = "demo-li"  # 李强, owner of GD2611200003
-    opening = assistant.say(sender, "我要投诉")
+    sender = "li-shop-session"
+
+    def li(text):  # 李强 (C1002), owner of GD2611200003, signed in on the store's side
+        return assistant.say(sender, text, customer="C1002")
+
+    opening = li("我要投诉")
     assert any(word in opening[0]["text"] for word in APOLOGIES), opening[0]["text"]
     assert DELIVERY in [b["payload"] for b in opening[-1]["buttons"]]
-    assert "订单号" in joined(assistant.say(sender, DELIVERY))
-    assert "具体" in joined(assistant.say(sender, "GD2611200003"))
-    assert "手机号" in joined(assistant.say(sender, "买的手环下单五天了还没发货"))
-    assert "时间" in joined(assistant.say(sender, "13923456789"))
-    done = joined(assistant.say(sender, "明天上午"))
+    assert "订单号" in joined(li(DELIVERY))
+    assert "具体" in joined(li("GD2611200003"))
+    assert "手机号" in joined(li("买的手环下单五天了还没发货"))
+    assert "时间" in joined(li("13923456789"))
+    done = joined(li("明天上午"))
     number = TICKET.search(done).group(0)
     assert "139****6789" in done and "13923456789" not in done
     assert "24 小时" in done
@@ -48,10 +52,17 @@ def test_calm_complaint_end_to_end(assistant):
         "delivery", "GD2611200003", "13923456789", "明天上午", "open")
     assert row["customer_id"] == "C1002" and not row["escalated"]
 
-    status = joined(assistant.say(sender, "我的投诉处理得怎么样了"))
+    status = joined(li("我的投诉处理得怎么样了"))
     assert number in status
-    stranger = joined(assistant.say(f"x-{uuid.uuid4().hex[:6]}", f"帮我查下工单{number}的进度"))
-    assert "没有在您的记录里找到" in stranger and "物流" not in stranger
+    # A guest (another conversation, no token) is asked for the last four digits of the phone on the
+    # ticket first, and learns nothing from a wrong guess; with the right digits, the status.
+    stranger_id = f"x-{uuid.uuid4().hex[:6]}"
+    stranger = joined(assistant.say(stranger_id, f"帮我查下工单{number}的进度"))
+    assert "后四位" in stranger and number in stranger and "物流" not in stranger
+    guess = joined(assistant.say(stranger_id, "1234"))
+    assert number not in guess and "物流" not in guess and "已受理" not in guess
+    verified = joined(assistant.say(stranger_id, "6789"))
+    assert number in verified and "物流配送" in verified and "已受理" in verified
 
 
 def test_angry_customer_gets_the_short_path_and_a_person(assistant):
@@ -62,7 +73,7 @@ def test_angry_customer_gets_the_short_path_and_a_person(assistant):
     done = assistant.say(sender, "13812345678")
     text_ = joined(done)
     assert TICKET.search(text_) and "4 小时" in text_
-    row = tickets(assistant, f"conversation_id = '{sender}'")[0]
+    row = tickets(assistant, f"conversation_id = '{assistant.conversation_id(sender)}'")[0]
     assert row["escalated"] and row["escalation_reason"] == "angry" and row["severity"] == "high"
     assert row["emotion_level"] == "angry" and row["category"] == "delivery"
     # The escalation rule hands the customer to a person with the ticket attached; nobody is signed
@@ -71,24 +82,29 @@ def test_angry_customer_gets_the_short_path_and_a_person(assistant):
     engine = create_engine(f"sqlite:///{assistant.var_dir / 'assistant.db'}")
     with engine.connect() as connection:
         handoff = connection.execute(
-            text(f"select reason, ticket_number, status from handoffs where conversation_id = '{sender}'")).one()
+            text(f"select reason, ticket_number, status from handoffs "
+                 f"where conversation_id = '{assistant.conversation_id(sender)}'")).one()
     assert tuple(handoff) == ("angry", row["number"], "callback")
 
 
 def test_correction_question_in_the_middle_and_invalid_order(assistant):
-    sender = "demo-vip-wang"  # owns GD2610150001 and GD2611180002
-    assistant.say(sender, "I want to make a complaint")
-    assert "order number" in joined(assistant.say(sender, DELIVERY)).lower()
-    invalid = joined(assistant.say(sender, "GD0000000000"))
+    sender = "wang-shop-session"
+
+    def wang(text):  # 王芳 (C1001, VIP), owns GD2610150001 and GD2611180002, signed in on the store's side
+        return assistant.say(sender, text, customer="C1001")
+
+    wang("I want to make a complaint")
+    assert "order number" in joined(wang(DELIVERY)).lower()
+    invalid = joined(wang("GD0000000000"))
     assert "couldn't find" in invalid.lower() or "can't find" in invalid.lower()
-    faq = joined(assistant.say(sender, "who pays for return shipping?"))
+    faq = joined(wang("who pays for return shipping?"))
     assert "shipping" in faq.lower() and "order number" in faq.lower()  # answered, then back to the form
-    assistant.say(sender, "GD2610150001")
-    assistant.say(sender, "The AirPods case arrived late and the box was crushed")
-    corrected = joined(assistant.say(sender, "sorry, the order is actually GD2611180002"))
+    wang("GD2610150001")
+    wang("The AirPods case arrived late and the box was crushed")
+    corrected = joined(wang("sorry, the order is actually GD2611180002"))
     assert "phone" in corrected.lower()
-    assistant.say(sender, "+44 7700 900123")
-    done = joined(assistant.say(sender, "any time"))
+    wang("+44 7700 900123")
+    done = joined(wang("any time"))
     number = TICKET.search(done).group(0)
     row = tickets(assistant, f"number = '{number}'")[0]
     assert row["order_number"] == "GD2611180002" and row["phone"] == "+447700900123"
@@ -116,7 +132,7 @@ def test_cancel_leaves_no_ticket(assistant):
     assistant.say(sender, DELIVERY)
     cancelled = joined(assistant.say(sender, "算了，不投诉了"))
     assert "取消" in cancelled or "不登记" in cancelled
-    assert tickets(assistant, f"conversation_id = '{sender}'") == []
+    assert tickets(assistant, f"conversation_id = '{assistant.conversation_id(sender)}'") == []
     assert "没有投诉工单" in joined(assistant.say(sender, "我的投诉进度怎么样"))
 
 
@@ -129,4 +145,4 @@ def test_resubmitting_does_not_duplicate(assistant):
         assistant.say(sender, "新买的耳机左边没有声音")
         assistant.say(sender, "15034567890")
         assistant.say(sender, "随时")
-    assert len(tickets(assistant, f"conversation_id = '{sender}'")) == 1
+    assert len(tickets(assistant, f"conversation_id = '{assistant.conversation_id(sender)}'")) == 1

@@ -60,11 +60,12 @@ def test_nobody_online_customer_leaves_a_message_for_a_callback(assistant):
     assert "留言" in offer and "HD" in offer
     taken = joined(assistant.say(sender, "换了充电线也不行，请明天上午联系我"))
     assert "留言已收到" in taken or "留言记好了" in taken
-    row = rows(assistant, f"select * from handoffs where conversation_id = '{sender}'")[0]
+    conversation = assistant.conversation_id(sender)
+    row = rows(assistant, f"select * from handoffs where conversation_id = '{conversation}'")[0]
     assert row["status"] == "callback" and "明天上午" in row["callback_message"]
     assert "手环" in row["context_json"]  # the context travels with the callback
     agent = sign_in(assistant, "li")
-    assert sender in [h["conversation_id"] for h in agent.overview()["callbacks"]]
+    assert conversation in [h["conversation_id"] for h in agent.overview()["callbacks"]]
 
 
 def test_handoff_with_context_claim_race_silence_reply_and_hand_back(assistant):
@@ -77,7 +78,7 @@ def test_handoff_with_context_claim_race_silence_reply_and_hand_back(assistant):
     waiting = joined(assistant.say(sender, "订单号是 GD2611200003"))
     assert "转给客服" in waiting or "同事接入后" in waiting
 
-    handoff = queued_for(li, sender)
+    handoff = queued_for(li, assistant.conversation_id(sender))
     status, detail = li.call("GET", f"/api/handoffs/{handoff['id']}")
     context = detail["context"]
     assert context["kb_answers"] and context["kb_answers"][0]["question"] == "退货运费谁出？"
@@ -121,7 +122,7 @@ def test_agent_reply_reaches_a_socketio_customer_live_then_survey(assistant):
         customer.wait_for(lambda m: "小星" in m.get("text", ""))
         customer.say("我要找人工客服")
         customer.wait_for(lambda m: "人工客服" in m.get("text", "") and m.get("quick_replies"))
-        handoff = queued_for(agent, customer.session_id)
+        handoff = queued_for(agent, customer.conversation_id)
         assert agent.call("POST", f"/api/handoffs/{handoff['id']}/claim")[0] == 200
         customer.wait_for(lambda m: "小李" in m.get("text", ""))  # the agent introduces themselves
         mark = customer.count()
@@ -135,7 +136,8 @@ def test_agent_reply_reaches_a_socketio_customer_live_then_survey(assistant):
         customer.wait_for(lambda m: "好评" in m.get("text", ""), since=mark)
         customer.say("小李很耐心，谢谢")
         customer.wait_for(lambda m: "转给服务团队" in m.get("text", ""), since=mark)
-    rating = rows(assistant, f"select * from satisfaction_ratings where conversation_id = '{customer.session_id}'")
+    conversation = customer.conversation_id
+    rating = rows(assistant, f"select * from satisfaction_ratings where conversation_id = '{conversation}'")
     assert rating[0]["score"] == 5 and rating[0]["comment"] == "小李很耐心，谢谢"
 
 
@@ -145,7 +147,9 @@ def test_customer_cancels_while_waiting_and_two_misunderstandings_bring_a_person
     assistant.say(sender, "转人工")
     back = joined(assistant.say(sender, "/cancel"))
     assert "取消" in back or "不排队" in back
-    assert rows(assistant, f"select status from handoffs where conversation_id = '{sender}'")[0]["status"] == "cancelled"
+    conversation = assistant.conversation_id(sender)
+    cancelled = rows(assistant, f"select status from handoffs where conversation_id = '{conversation}'")
+    assert cancelled[0]["status"] == "cancelled"
     answer = assistant.say(sender, "运费怎么算？包邮吗？")  # the bot answers again
     shown = joined(answer) + " ".join(b["title"] for m in answer for b in m.get("buttons", []))
     assert "包邮" in shown and "转给客服" not in shown
@@ -155,7 +159,7 @@ def test_customer_cancels_while_waiting_and_two_misunderstandings_bring_a_person
     assert "HD" not in first
     second = joined(assistant.say(lost, "咕噜咕噜叽里呱啦"))
     assert "两次" in second or "没听懂" in second
-    row = rows(assistant, f"select reason from handoffs where conversation_id = '{lost}'")[0]
+    row = rows(assistant, f"select reason from handoffs where conversation_id = '{assistant.conversation_id(lost)}'")[0]
     assert row["reason"] == "misunderstood"
 
 
@@ -164,7 +168,7 @@ def test_restart_in_the_middle_of_a_handoff_loses_nothing(assistant):
     sender = f"restart-{uuid.uuid4().hex[:6]}"
     assistant.say(sender, "耳机左耳没声音了")
     assistant.say(sender, "转人工")
-    handoff = queued_for(agent, sender)
+    handoff = queued_for(agent, assistant.conversation_id(sender))
     assert agent.call("POST", f"/api/handoffs/{handoff['id']}/claim")[0] == 200
     assert agent.call("POST", f"/api/handoffs/{handoff['id']}/reply", {"text": "收到，我看一下"})[0] == 201
 

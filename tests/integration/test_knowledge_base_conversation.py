@@ -62,7 +62,8 @@ def test_unknown_question_is_admitted_recorded_and_a_person_offered(assistant):
     reply = assistant.say(customer, "请问你们卖无人机吗？")[0]
     assert "记" in reply["text"]
     assert "/request_human" in [b["payload"] for b in reply["buttons"]]
-    rows = db_rows(assistant, f"select outcome from kb_queries where conversation_id = '{customer}'")
+    conversation = assistant.conversation_id(customer)
+    rows = db_rows(assistant, f"select outcome from kb_queries where conversation_id = '{conversation}'")
     assert rows == [("unanswered",)]
 
 
@@ -79,7 +80,8 @@ def test_feedback_is_stored(assistant):
     assistant.say(customer, "退货运费谁出")
     thanks = assistant.say(customer, "/kb_not_helpful")
     assert "/request_human" in [b["payload"] for b in thanks[0]["buttons"]]
-    rows = db_rows(assistant, f"select entry_id, helpful from kb_feedback where conversation_id = '{customer}'")
+    conversation = assistant.conversation_id(customer)
+    rows = db_rows(assistant, f"select entry_id, helpful from kb_feedback where conversation_id = '{conversation}'")
     assert rows == [("return-shipping-fee", 0)]
 
 

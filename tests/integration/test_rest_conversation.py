@@ -53,17 +53,19 @@ def test_fallback_is_honest_and_offers_a_person(assistant):
     assert "Talk to a person" in [b["title"] for b in reply["buttons"]]
 
 
-def test_a_known_sender_is_recognised_and_sees_their_order(assistant):
-    reply = texts(assistant.say("demo-vip-wang", "帮我查下订单 GD2611180002"))
+def test_a_signed_in_customer_is_recognised_and_sees_their_order(assistant):
+    # Recognised by the store's signed token (the sender id alone is no identity: tests/integration/test_identity.py).
+    reply = texts(assistant.say("wang-shop-session", "帮我查下订单 GD2611180002", customer="C1001"))
     assert any("SF1402938479921" in t for t in reply), reply
-    tracker = assistant.tracker("demo-vip-wang")
+    tracker = assistant.tracker("wang-shop-session")
     assert tracker["slots"]["customer_tier"] == "vip"
     assert tracker["slots"]["language"] == "zh"
 
 
 def test_an_order_of_another_customer_is_not_shown(assistant):
-    reply = texts(assistant.say("demo-li", "GD2611180002"))
+    reply = texts(assistant.say("li-shop-session", "GD2611180002", customer="C1002"))
     assert reply and "SF1402938479921" not in reply[0] and "GD2611180002" in reply[0]
+    assert "不在您当前的账户下" in reply[0]
 
 
 def test_conversations_survive_a_restart_and_stop_leaves_no_process(trained_model, tmp_path_factory):
@@ -103,9 +105,8 @@ def test_socketio_customer_with_session_persistence_gets_replies(assistant):
     async def converse():
         client = _SocketIO(assistant.url)
         await client.connect()
-        session = f"web-{uuid.uuid4().hex[:8]}"
-        await client.emit("session_request", {"session_id": session})
-        await client.wait_for("session_confirm", 10)
+        await client.emit("session_request", {"session_id": None})
+        session, _at = await client.wait_for_event("session_confirm", 10)  # issued and signed by the server
         started = time.perf_counter()
         await client.emit("user_uttered", {"message": "你好", "session_id": session})
         while True:

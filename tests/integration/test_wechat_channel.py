@@ -46,8 +46,9 @@ def openid():
     return f"o-{uuid.uuid4().hex[:12]}"
 
 
-def user_messages(assistant, sender):
-    return [e["text"] for e in assistant.tracker(sender)["events"] if e["event"] == "user"]
+def user_messages(assistant, openid):
+    """What the customer said, from their conversation ("wechat:<openid>": ids are namespaced by channel)."""
+    return [e["text"] for e in assistant.tracker(f"wechat:{openid}")["events"] if e["event"] == "user"]
 
 
 def test_url_verification_and_forged_signatures(assistant):
@@ -112,7 +113,7 @@ def test_agent_replies_reach_a_wechat_customer_through_the_api(assistant, fake):
     agent.login("qian", "qian-password-1")
     wechat, customer = simulator_for(assistant), openid()
     assert "人工客服" in wechat.post(message_xml(customer, "text", "转人工")).reply
-    handoff = next(h for h in agent.overview()["queue"] if h["conversation_id"] == customer)
+    handoff = next(h for h in agent.overview()["queue"] if h["conversation_id"] == f"wechat:{customer}")
     assert handoff["channel"] == "wechat"
     assert agent.call("POST", f"/api/handoffs/{handoff['id']}/claim")[0] == 200
     assert agent.call("POST", f"/api/handoffs/{handoff['id']}/reply", {"text": "您好，我是小钱"})[0] == 201

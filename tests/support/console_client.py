@@ -1,4 +1,5 @@
-"""An agent using the console's JSON API over HTTP, with their own session cookie."""
+"""An agent using the console's JSON API over HTTP, with their own session cookie, calling as the console's
+page does: from the console's origin, every POST with a JSON body."""
 from __future__ import annotations
 
 import http.cookiejar
@@ -14,9 +15,9 @@ class ConsoleClient:
         self._opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
 
     def call(self, method: str, path: str, body: Optional[dict] = None) -> Tuple[int, Any]:
-        data = json.dumps(body).encode() if body is not None else (b"" if method == "POST" else None)
+        data = json.dumps(body if body is not None else {}).encode() if method == "POST" else None
         request = urllib.request.Request(self.web_url + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+                                         headers={"Content-Type": "application/json", "Origin": self.web_url})
         try:
             with self._opener.open(request, timeout=30) as response:
                 return response.status, json.loads(response.read() or b"{}")

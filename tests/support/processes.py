@@ -3,17 +3,20 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+REST_INTEGRATION = "tests"
 
 
 def free_port() -> int:
@@ -31,6 +34,11 @@ class AssistantProcess:
     action_port: int = field(default_factory=free_port)
     web_port: int = field(default_factory=free_port)
     extra_env: Dict[str, str] = field(default_factory=dict)
+    # Secrets of this instance, known to the tests: Rasa's API token, the tests' REST integration, the
+    # store's customer-token secret (the assistant would otherwise generate them into var/secrets/).
+    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    rest_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    customer_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     process: Optional[subprocess.Popen] = None
     log_path: Optional[Path] = None
 
@@ -50,6 +58,9 @@ class AssistantProcess:
             BOT_WEB_PORT=str(self.web_port),
             BOT_VAR_DIR=str(self.var_dir),
             BOT_DATABASE_URL=f"sqlite:///{self.var_dir / 'assistant.db'}",
+            BOT_RASA_TOKEN=self.rasa_token,
+            BOT_REST_TOKENS=f"{REST_INTEGRATION}:{self.rest_token}",
+            BOT_CUSTOMER_TOKEN_SECRET=self.customer_secret,
         )
         env.update(self.extra_env)
         return env
@@ -80,7 +91,7 @@ class AssistantProcess:
 
     def child_processes(self) -> List[str]:
         """Command lines of any process still serving this instance's ports."""
-        out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+        out = subprocess.run(["ps", "-eww", "-o", "pid,args"], capture_output=True, text=True).stdout
         marks = (f"--port {self.rasa_port}", f"--port {self.action_port}", f"--port {self.web_port}")
         return [line for line in out.splitlines() if any(m in line for m in marks)]
 
@@ -89,15 +100,33 @@ class AssistantProcess:
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
-    def say(self, sender: str, message: str) -> List[dict]:
-        """Sends a customer message over the REST channel and returns the bot's messages."""
-        body = json.dumps({"sender": sender, "message": message}).encode()
+    def customer_token(self, customer_id: str, lifetime_s: int = 900) -> str:
+        """A token by which the store vouches for a signed-in customer (as the store's backend would)."""
+        from bot.identity.customer_tokens import CustomerTokens
+
+        return CustomerTokens(self.customer_secret).issue(customer_id, lifetime_s)
+
+    def say(self, sender: str, message: str, customer: Optional[str] = None) -> List[dict]:
+        """Sends a message over the REST channel as the tests' integration and returns the bot's messages;
+        with `customer`, the message carries a signed token naming that customer (a signed-in customer)."""
+        payload: Dict[str, object] = {"sender": sender, "message": message}
+        if customer:
+            payload["metadata"] = {"customer_token": self.customer_token(customer)}
         request = urllib.request.Request(
-            f"{self.url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+            f"{self.url}/webhooks/rest/webhook", data=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.rest_token}"},
         )
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())
 
+    def conversation_id(self, sender: str) -> str:
+        """The conversation a REST sender of the tests' integration lands in (ids are namespaced by channel)."""
+        return sender if sender.startswith(("web:", "rest:", "wechat:")) else f"rest:{REST_INTEGRATION}:{sender}"
+
     def tracker(self, sender: str) -> dict:
-        with urllib.request.urlopen(f"{self.url}/conversations/{sender}/tracker", timeout=30) as response:
+        """The conversation's tracker from Rasa's HTTP API, which needs the token. The id's ":" stays as it
+        is: Rasa's server does not decode the path (a quoted "%3A" would name another, empty conversation)."""
+        conversation = urllib.parse.quote(self.conversation_id(sender), safe=":@")
+        url = f"{self.url}/conversations/{conversation}/tracker?token={urllib.parse.quote(self.rasa_token)}"
+        with urllib.request.urlopen(url, timeout=30) as response:
             return json.loads(response.read())

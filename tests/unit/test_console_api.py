@@ -28,7 +28,14 @@ class Agent:
         self._http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
 
     async def call(self, method, path, body=None, raw=None):
-        async with self._http.request(method, self._server.make_url(path), json=body, data=raw) as response:
+        """As the console's page calls: from its own origin, every POST with a JSON body."""
+        headers = {"Origin": str(self._server.make_url("/").origin())}
+        if method == "POST" and body is None and raw is None:
+            body = {}
+        if raw is not None:
+            headers["Content-Type"] = "application/json"
+        async with self._http.request(method, self._server.make_url(path), json=body, data=raw,
+                                      headers=headers) as response:
             return response.status, await response.json(content_type=None)
 
     async def close(self):

@@ -33,3 +33,44 @@ def test_log_records_are_masked(caplog):
     finally:
         logger.removeHandler(handler)
     assert records[0].getMessage() == "customer phone 139****6789"
+
+
+def _write_with(handler_filter, install):
+    """What a plain stream handler writes for a record with a phone number and a failure mentioning another."""
+    import io
+
+    from bot.observability.masking import install_masking
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    if handler_filter:
+        handler.addFilter(MaskingFilter())
+    logger = logging.getLogger("test.masking.traceback")
+    logger.addHandler(handler)
+    logger.propagate = False
+    previous = logging.getLogRecordFactory()
+    try:
+        if install:
+            install_masking()
+        try:
+            raise ValueError("customer 13923456789 not found")
+        except ValueError:
+            logger.exception("lookup for %s failed", "13812345678")
+    finally:
+        logging.setLogRecordFactory(previous)
+        logger.removeHandler(handler)
+    return stream.getvalue()
+
+
+def test_a_record_and_its_traceback_are_written_masked_by_the_filter():
+    written = _write_with(handler_filter=True, install=False)
+    assert "lookup for 138****5678 failed" in written
+    assert "Traceback" in written and "ValueError: customer 139****6789 not found" in written
+    assert "13812345678" not in written and "13923456789" not in written
+
+
+def test_installed_masking_covers_handlers_that_have_no_filter():
+    written = _write_with(handler_filter=False, install=True)
+    assert "138****5678" in written and "139****6789" in written
+    assert "13812345678" not in written and "13923456789" not in written

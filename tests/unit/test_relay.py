@@ -38,7 +38,8 @@ def run_with_rasa(database, state, scenario):
             async with aiohttp.ClientSession() as http:
                 rasa = RasaConversations(url, http)
                 outbox = ReplyOutbox(database)
-                delivery = ReplyDelivery(outbox, AgentDirectory(database), rasa)
+                # No waiting between attempts here: these tests are about what reaches Rasa, in what order.
+                delivery = ReplyDelivery(outbox, AgentDirectory(database), rasa, backoff_base_s=0)
                 claims = HandoffClaims(database, AgentDirectory(database), delivery, rasa)
                 await scenario(claims, delivery, HandoffRelay(claims, delivery), outbox)
         finally:

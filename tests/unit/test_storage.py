@@ -74,8 +74,9 @@ def test_order_answers_depend_on_who_asks(database):
     assert owner.values["tracking_number"] == "SF1402938479921"
     stranger = answer_order_query(directory, "GD2611180002", "C1002")
     assert stranger.response == "utter_order_not_yours" and "tracking_number" not in stranger.values
+    # A guest is first asked for the last four digits of the phone on the order (tests/unit/test_guest_verification.py).
     anonymous = answer_order_query(directory, "GD2611180002", None)
-    assert anonymous.response == "utter_order_status_brief" and "items" not in anonymous.values
+    assert anonymous.response == "utter_verify_ask_order_digits" and anonymous.values == {"order_number": "GD2611180002"}
     assert answer_order_query(directory, "GD0000000000", "C1001").response == "utter_order_not_found"
 
 

@@ -6,7 +6,7 @@ import asyncio
 import secrets
 import threading
 import time
-from typing import Dict, List
+from typing import Dict, List, Set
 
 from aiohttp import web
 
@@ -19,6 +19,8 @@ class FakeWeChatServer:
         self.port = free_port()
         self.sent: List[Dict] = []
         self.token_requests = 0
+        # Customers past WeChat's 48-hour window: a message to them gets errcode 45015, as WeChat answers.
+        self.out_of_window: Set[str] = set()
         self._tokens: Dict[str, float] = {}
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
@@ -56,6 +58,8 @@ class FakeWeChatServer:
             return web.json_response({"errcode": 40008, "errmsg": "invalid message type"})
         if len(body["text"]["content"].encode("utf-8")) > 2048:
             return web.json_response({"errcode": 45002, "errmsg": "content size out of limit"})
+        if body["touser"] in self.out_of_window:
+            return web.json_response({"errcode": 45015, "errmsg": "response out of time limit or subscription is canceled"})
         with self._lock:
             self.sent.append(body)
         return web.json_response({"errcode": 0, "errmsg": "ok"})

@@ -11,11 +11,19 @@ from typing import Any, Dict, Optional
 import aiohttp
 
 from bot.channels.wechat.protocol import split_text
+from bot.handoff.gateway import UNDELIVERABLE_MARK
 from bot.observability.masking import mask_id
 
 logger = logging.getLogger(__name__)
 TOKEN_INVALID = (40001, 40014, 42001)  # invalid credential, invalid token, token expired
+# The customer cannot be reached by a customer-service message, whatever we retry: past the 48 hours
+# since their last message (45015), too many messages since it (45047), unfollowed (43004), no such openid
+# (40003). The error then carries the mark that tells the agents' reply outbox to stop trying.
+RECIPIENT_UNREACHABLE = {45015: "past the 48-hour window", 45047: "too many messages since the customer's last one",
+                         43004: "the customer unfollowed the account", 40003: "no such openid"}
 EARLY_REFRESH_S = 300
+# WeChat takes customer-service messages for a customer until 48 hours after their last message.
+CUSTOMER_SERVICE_WINDOW_S = 48 * 3600
 
 
 class WeChatApiError(RuntimeError):
@@ -70,6 +78,9 @@ class WeChatApi:
             if code in TOKEN_INVALID and attempt == 1:
                 logger.info("WeChat access_token rejected (%s); fetching a new one", code)
                 continue
+            if code in RECIPIENT_UNREACHABLE:
+                raise WeChatApiError(f"{UNDELIVERABLE_MARK} {path} failed: {code} {data.get('errmsg')} "
+                                     f"({RECIPIENT_UNREACHABLE[code]})")
             if code != 0:
                 raise WeChatApiError(f"{path} failed: {code} {data.get('errmsg')}")
             return data

@@ -1,4 +1,6 @@
-/* Agent console: vanilla JS, polling the JSON API (overview every 2 s, the open conversation every second). */
+/* Agent console: vanilla JS, polling the JSON API (overview every 2 s, the open conversation every second).
+   What customers and agents wrote reaches the page only as text: elements are built with createElement and
+   filled with textContent; class names come from fixed lists, never from data (SECURITY.md). */
 (function () {
   "use strict";
   var T = {
@@ -14,8 +16,13 @@
       agentsOnline: "在线客服", satisfaction: "满意度", ratings: "条评价", taken: "已被其他同事接入",
       statuses: {queued: "排队中", claimed: "服务中", resolved: "已解决", returned: "已交还机器人", cancelled: "客户已取消", callback: "待回电"},
       reasons: {explicit: "主动要求", misunderstood: "机器人没听懂", angry: "情绪激动", safety: "安全问题", repeat: "重复投诉", vip: "VIP"},
+      levels: {calm: "平静", upset: "不满", angry: "愤怒"},
       presence: {online: "在线", away: "离开", offline: "离线"}, openCount: "进行中", leftMessage: "客户留言",
-      undelivered: "条回复待送达（会自动重试）", loginFailed: "用户名或密码不正确", you: "您"
+      undelivered: "条回复待送达（会自动重试）", loginFailed: "用户名或密码不正确", you: "您",
+      throttled: "登录失败次数过多，请稍后再试", failedReplies: "以下回复无法送达客户：", failedMark: "未送达",
+      manageAgents: "管理客服", displayName: "显示名", role: "角色", state: "状态", roleAgent: "客服", roleAdmin: "管理员",
+      active: "启用", deactivated: "已停用", deactivate: "停用", reactivate: "启用", addAgent: "新增客服",
+      newPassword: "初始密码（至少 8 位）", add: "添加", added: "已添加", requeued: "个会话已回到排队"
     },
     en: {
       consoleTitle: "Galaxy Digital · Agent console", username: "Username", password: "Password", signIn: "Sign in", signOut: "Sign out",
@@ -29,31 +36,60 @@
       agentsOnline: "Agents online", satisfaction: "Satisfaction", ratings: "ratings", taken: "Another agent already took it",
       statuses: {queued: "queued", claimed: "in progress", resolved: "resolved", returned: "back with the bot", cancelled: "cancelled by customer", callback: "callback"},
       reasons: {explicit: "asked for a person", misunderstood: "bot misunderstood", angry: "angry", safety: "safety", repeat: "repeat complaint", vip: "VIP"},
+      levels: {calm: "calm", upset: "upset", angry: "angry"},
       presence: {online: "online", away: "away", offline: "offline"}, openCount: "open", leftMessage: "Customer's message",
-      undelivered: "replies waiting to be delivered (retrying)", loginFailed: "Wrong username or password", you: "you"
+      undelivered: "replies waiting to be delivered (retrying)", loginFailed: "Wrong username or password", you: "you",
+      throttled: "Too many failed sign-ins: please try again later", failedReplies: "These replies could not reach the customer:",
+      failedMark: "not delivered",
+      manageAgents: "Manage agents", displayName: "Display name", role: "Role", state: "State", roleAgent: "agent", roleAdmin: "admin",
+      active: "active", deactivated: "deactivated", deactivate: "Deactivate", reactivate: "Reactivate", addAgent: "Add an agent",
+      newPassword: "First password (8 characters or more)", add: "Add", added: "Added", requeued: "conversation(s) went back to the queue"
     }
   };
-  var lang = localStorage.getItem("console-lang") || "zh";
+  // The only values that may become class names; anything else gets no class.
+  var REASONS = ["explicit", "misunderstood", "angry", "safety", "repeat", "vip"];
+  var LEVELS = ["calm", "upset", "angry"];
+  var SPEAKERS = ["customer", "bot", "agent"];
+  var lang = localStorage.getItem("console-lang") === "en" ? "en" : "zh";
   var state = {me: null, selected: null, detail: null, lastMessageId: 0, timers: []};
   var $ = function (id) { return document.getElementById(id); };
   function t(key) { return T[lang][key] || key; }
-  function esc(text) { var d = document.createElement("div"); d.textContent = text == null ? "" : String(text); return d.innerHTML; }
+  function known(value, allowed) { return allowed.indexOf(value) >= 0 ? value : ""; }
+  function str(value) { return value == null ? "" : String(value); }
+
+  /* el("li", {className: "x", text: "…", title: "…"}, [children]): text always as text. */
+  function el(tag, props, children) {
+    var node = document.createElement(tag);
+    props = props || {};
+    if (props.className) { node.className = props.className; }
+    if (props.text != null) { node.textContent = str(props.text); }
+    if (props.title != null) { node.title = str(props.title); }
+    if (props.testid) { node.dataset.testid = props.testid; }
+    (children || []).forEach(function (child) {
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+  function fillWith(node, children) { node.replaceChildren.apply(node, children); }
 
   function applyTexts() {
     document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-    document.querySelectorAll("[data-t]").forEach(function (el) { el.textContent = t(el.getAttribute("data-t")); });
-    document.querySelectorAll("[data-t-placeholder]").forEach(function (el) { el.placeholder = t(el.getAttribute("data-t-placeholder")); });
+    document.querySelectorAll("[data-t]").forEach(function (node) { node.textContent = t(node.getAttribute("data-t")); });
+    document.querySelectorAll("[data-t-placeholder]").forEach(function (node) { node.placeholder = t(node.getAttribute("data-t-placeholder")); });
   }
   document.querySelectorAll("[data-lang]").forEach(function (a) {
     a.addEventListener("click", function (e) {
-      e.preventDefault(); lang = a.getAttribute("data-lang"); localStorage.setItem("console-lang", lang);
+      e.preventDefault(); lang = a.getAttribute("data-lang") === "en" ? "en" : "zh"; localStorage.setItem("console-lang", lang);
       applyTexts(); loadCanned(); refresh(); if (state.selected) { openConversation(state.selected, true); }
+      if (!$("admin").hidden) { loadAgents(); }
     });
   });
 
+  /* Every state-changing call is a POST with a JSON body from this page (the server checks both). */
   function api(method, path, body) {
+    var post = method !== "GET";
     return fetch(path, {method: method, credentials: "same-origin",
-      headers: body ? {"Content-Type": "application/json"} : {}, body: body ? JSON.stringify(body) : undefined})
+      headers: post ? {"Content-Type": "application/json"} : {}, body: post ? JSON.stringify(body || {}) : undefined})
       .then(function (r) {
         return r.json().catch(function () { return {}; }).then(function (data) {
           if (r.status === 401 && path !== "/api/login") { showLogin(); }
@@ -63,10 +99,13 @@
       });
   }
 
-  function showLogin() { stopTimers(); $("app").hidden = true; $("login").hidden = false; applyTexts(); }
+  function showLogin() {
+    stopTimers(); state.me = null; $("app").hidden = true; $("login").hidden = false; $("admin").hidden = true; applyTexts();
+  }
   function showApp(agent) {
     state.me = agent; $("login").hidden = true; $("app").hidden = false;
     $("me").textContent = agent.display_name; $("presence").value = agent.presence === "away" ? "away" : "online";
+    $("admin-toggle").hidden = agent.role !== "admin";
     applyTexts(); loadCanned(); refresh(); stopTimers();
     state.timers.push(setInterval(refresh, 2000));
     state.timers.push(setInterval(pollMessages, 1000));
@@ -78,50 +117,53 @@
     var form = e.target;
     api("POST", "/api/login", {username: form.username.value, password: form.password.value})
       .then(function (data) { $("login-error").textContent = ""; form.password.value = ""; showApp(data.agent); })
-      .catch(function () { $("login-error").textContent = t("loginFailed"); });
+      .catch(function (err) { $("login-error").textContent = err.status === 429 ? t("throttled") : t("loginFailed"); });
   });
   $("logout").addEventListener("click", function () { api("POST", "/api/logout").finally(showLogin); });
   $("presence").addEventListener("change", function (e) { api("POST", "/api/presence", {presence: e.target.value}); });
 
-  function minutesSince(seconds) { return Math.max(0, Math.round(seconds / 60)); }
+  function minutesSince(seconds) { return Math.max(0, Math.round(Number(seconds) / 60)) || 0; }
   function badges(h) {
-    var out = "";
-    if (h.tier === "vip") { out += '<span class="badge vip">VIP</span>'; }
-    out += '<span class="badge ' + esc(h.reason) + '">' + esc(t("reasons")[h.reason] || h.reason) + "</span>";
+    var out = [];
+    if (h.tier === "vip") { out.push(el("span", {className: "badge vip", text: "VIP"})); }
+    var reason = known(h.reason, REASONS);
+    out.push(el("span", {className: reason ? "badge " + reason : "badge", text: t("reasons")[reason] || h.reason}));
     return out;
   }
   function item(h) {
-    var li = document.createElement("li");
-    li.dataset.id = h.id; li.dataset.testid = "handoff-" + h.number;
+    var li = el("li", {testid: "handoff-" + str(h.number)}, [el("b", {text: h.number}), " "]
+      .concat(badges(h))
+      .concat([el("small", {text: t("waiting") + " " + minutesSince(h.waiting_s) + " " + t("minutes") + " · " +
+                                  t("priority") + " " + Number(h.priority)}),
+               el("small", {text: str(h.summary).slice(0, 90)})]));
+    li.dataset.id = String(Number(h.id));
     if (state.selected === h.id) { li.className = "selected"; }
-    li.innerHTML = "<b>" + esc(h.number) + "</b> " + badges(h) +
-      "<small>" + esc(t("waiting")) + " " + minutesSince(h.waiting_s) + " " + esc(t("minutes")) + " · " +
-      esc(t("priority")) + " " + h.priority + "</small><small>" + esc(h.summary).slice(0, 90) + "</small>";
     li.addEventListener("click", function () { openConversation(h.id); });
     return li;
   }
-  function fill(id, rows) { var ul = $(id); ul.innerHTML = ""; rows.forEach(function (h) { ul.appendChild(item(h)); }); }
+  function fill(id, rows) { fillWith($(id), rows.map(item)); }
 
   function refresh() {
     if (!state.me) { return; }
     api("GET", "/api/overview").then(function (data) {
       fill("queue", data.queue); fill("mine", data.mine); fill("callbacks", data.callbacks);
       $("queue-count").textContent = data.queue.length || "";
-      $("team").innerHTML = data.team.map(function (m) {
-        return "<li>" + esc(m.display_name) + ' <span class="badge">' + esc(t("presence")[m.presence]) + "</span> " +
-          esc(t("openCount")) + " " + m.open_conversations + "</li>";
-      }).join("");
+      fillWith($("team"), data.team.map(function (m) {
+        return el("li", {}, [m.display_name + " ", el("span", {className: "badge", text: t("presence")[m.presence] || m.presence}),
+                             " " + t("openCount") + " " + Number(m.open_conversations)]);
+      }));
       $("service-state").textContent = (data.service.open ? t("open") : t("closed")) + " · " + t("hours") + " " +
-        data.service.hours + " · " + t("agentsOnline") + " " + data.service.agents_online;
-      $("satisfaction").textContent = data.satisfaction.ratings ? t("satisfaction") + " " + data.satisfaction.average +
-        " / 5 (" + data.satisfaction.ratings + " " + t("ratings") + ")" : "";
+        str(data.service.hours) + " · " + t("agentsOnline") + " " + Number(data.service.agents_online);
+      $("satisfaction").textContent = data.satisfaction.ratings ? t("satisfaction") + " " + str(data.satisfaction.average) +
+        " / 5 (" + Number(data.satisfaction.ratings) + " " + t("ratings") + ")" : "";
       if (state.selected) { refreshDetail(); }
     }).catch(function () {});
   }
 
   function openConversation(id, keep) {
-    if (state.selected !== id || !keep) { state.lastMessageId = 0; $("transcript").innerHTML = ""; }
-    state.selected = id; $("empty").hidden = true; $("conversation").hidden = false; $("conv-warning").textContent = "";
+    if (state.selected !== id || !keep) { state.lastMessageId = 0; fillWith($("transcript"), []); }
+    state.selected = id; $("empty").hidden = true; $("admin").hidden = true; $("conversation").hidden = false;
+    $("conv-warning").textContent = "";
     refreshDetail(); pollMessages();
     document.querySelectorAll(".list li").forEach(function (li) { li.classList.toggle("selected", Number(li.dataset.id) === id); });
   }
@@ -131,31 +173,49 @@
     api("GET", "/api/handoffs/" + id).then(function (data) { if (state.selected === id) { renderDetail(data); } });
   }
 
+  function section(title, rows) {
+    return rows.length ? [el("b", {text: title}), el("ul", {}, rows)] : [];
+  }
+
   function renderDetail(data) {
-    var h = data.handoff, c = data.context, cust = c.customer || {};
+    var h = data.handoff, c = data.context || {}, cust = c.customer || {};
     state.detail = data;
     var mine = h.status === "claimed" && state.me && h.agent_id === state.me.id;
-    $("conv-title").textContent = h.number + " · " + (cust.name || h.conversation_masked);
-    $("conv-status").textContent = t("statuses")[h.status] + (data.agent && h.status === "claimed" ? " · " + data.agent.display_name : "");
+    $("conv-title").textContent = str(h.number) + " · " + str(cust.name || h.conversation_masked);
+    $("conv-status").textContent = (t("statuses")[h.status] || str(h.status)) +
+      (data.agent && h.status === "claimed" ? " · " + str(data.agent.display_name) : "");
     $("claim").disabled = !(h.status === "queued" || h.status === "callback");
     $("resolve").disabled = !mine; $("hand-back").disabled = !mine;
     $("reply-form").querySelector("button").disabled = !mine; $("reply-text").disabled = !mine;
-    $("summary").textContent = (c.summary && (c.summary[lang] || c.summary.zh)) || h.summary;
-    var rows = [[t("customer"), (cust.name || "—") + (cust.id ? " (" + cust.id + ")" : "")],
-      [t("tier"), cust.tier === "vip" ? "VIP" : (cust.tier || "—")], [t("channel"), cust.channel || h.channel],
-      [t("language"), cust.language || h.language], [t("phone"), cust.phone || "—"],
-      [t("reason"), t("reasons")[h.reason] || h.reason]];
-    $("customer").innerHTML = rows.map(function (r) { return "<dt>" + esc(r[0]) + "</dt><dd>" + esc(r[1]) + "</dd>"; }).join("");
-    $("emotions").innerHTML = (c.emotions || []).length ? esc(t("emotions")) + ": " + c.emotions.map(function (e) {
-      return '<span class="' + esc(e.level) + '" title="' + esc(e.level + " " + e.score) + '"></span>'; }).join("") : "";
-    $("tickets").innerHTML = (c.tickets || []).length ? "<b>" + esc(t("tickets")) + "</b><ul>" + c.tickets.map(function (tk) {
-      return "<li>" + esc(tk.number) + " · " + esc(tk.category) + " · " + esc(tk.severity) + (tk.order_number ? " · " + esc(tk.order_number) : "") +
-        "<br>" + esc(tk.description) + "</li>"; }).join("") + "</ul>" : "";
-    $("kb").innerHTML = (c.kb_answers || []).length ? "<b>" + esc(t("kb")) + "</b><ul>" + c.kb_answers.map(function (a) {
+    $("summary").textContent = str((c.summary && (c.summary[lang] || c.summary.zh)) || h.summary);
+    var rows = [[t("customer"), str(cust.name || "—") + (cust.id ? " (" + str(cust.id) + ")" : "")],
+      [t("tier"), cust.tier === "vip" ? "VIP" : str(cust.tier || "—")], [t("channel"), str(cust.channel || h.channel)],
+      [t("language"), str(cust.language || h.language)], [t("phone"), str(cust.phone || "—")],
+      [t("reason"), t("reasons")[h.reason] || str(h.reason)]];
+    var pairs = [];
+    rows.forEach(function (r) { pairs.push(el("dt", {text: r[0]}), el("dd", {text: r[1]})); });
+    fillWith($("customer"), pairs);
+    var emotions = Array.isArray(c.emotions) ? c.emotions : [];
+    fillWith($("emotions"), emotions.length ? [t("emotions") + ": "].concat(emotions.map(function (e) {
+        var level = known(e && e.level, LEVELS), score = Number(e && e.score);
+        return el("span", {className: level, title: (t("levels")[level] || "?") + (isFinite(score) ? " " + score.toFixed(2) : "")});
+      })) : []);
+    fillWith($("tickets"), section(t("tickets"), (Array.isArray(c.tickets) ? c.tickets : []).map(function (tk) {
+      var line = [tk.number, tk.category, tk.severity].concat(tk.order_number ? [tk.order_number] : []).map(str).join(" · ");
+      return el("li", {}, [line, el("br"), str(tk.description)]);
+    })));
+    fillWith($("kb"), section(t("kb"), (Array.isArray(c.kb_answers) ? c.kb_answers : []).map(function (a) {
       var verdict = a.outcome === "unanswered" ? t("unanswered") : a.helpful === true ? t("helpful") : a.helpful === false ? t("unhelpful") : t("noFeedback");
-      return "<li>" + esc(a.question) + " → " + esc(a.entry_id || "—") + " (" + esc(verdict) + ")</li>"; }).join("") + "</ul>" : "";
-    $("callback-message").textContent = h.callback_message ? t("leftMessage") + ": " + h.callback_message : "";
-    $("notes").innerHTML = data.notes.map(function (n) { return "<li>" + esc(n.text) + "</li>"; }).join("");
+      return el("li", {text: str(a.question) + " → " + str(a.entry_id || "—") + " (" + verdict + ")"});
+    })));
+    $("callback-message").textContent = h.callback_message ? t("leftMessage") + ": " + str(h.callback_message) : "";
+    fillWith($("notes"), data.notes.map(function (n) { return el("li", {text: n.text}); }));
+    var failed = data.failed || [];
+    $("failed-replies").hidden = !failed.length;
+    fillWith($("failed-list"), failed.map(function (f) {
+      return el("li", {testid: "failed-reply"}, [el("span", {className: "badge failed", text: "✗ " + t("failedMark")}), " ",
+        el("span", {text: f.text}), el("small", {text: str(f.error)})]);
+    }));
     if (data.undelivered.length) { $("conv-warning").textContent = data.undelivered.length + " " + t("undelivered"); }
   }
 
@@ -166,12 +226,17 @@
       if (state.selected !== id) { return; }
       var box = $("transcript"), atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 20;
       data.messages.forEach(function (m) {
-        if (m.id <= state.lastMessageId && box.querySelector('[data-event="' + m.id + '"]')) { return; }
-        var div = document.createElement("div");
-        div.className = "msg " + m.who; div.dataset.event = m.id; div.dataset.testid = "message-" + m.who;
-        var who = m.who === "agent" ? (m.agent || "agent") : m.who === "bot" ? "bot" : t("customer");
-        var meta = who + " · " + (m.at ? new Date(m.at).toLocaleTimeString() : "") + (m.intent ? " · " + m.intent + " " + m.confidence : "");
-        div.innerHTML = "<small>" + esc(meta) + "</small>" + esc(m.text) + (m.buttons && m.buttons.length ? "<small>[" + esc(m.buttons.join(" | ")) + "]</small>" : "");
+        var eventId = String(Number(m.id));
+        var exists = Array.prototype.some.call(box.children, function (node) { return node.dataset.event === eventId; });
+        if (exists) { return; }
+        var who = known(m.who, SPEAKERS) || "customer";
+        var name = who === "agent" ? str(m.agent || "agent") : who === "bot" ? "bot" : t("customer");
+        var meta = name + " · " + (m.at ? new Date(m.at).toLocaleTimeString() : "") +
+          (m.intent ? " · " + str(m.intent) + " " + str(m.confidence) : "");
+        var children = [el("small", {text: meta}), document.createTextNode(str(m.text))];
+        if (Array.isArray(m.buttons) && m.buttons.length) { children.push(el("small", {text: "[" + m.buttons.map(str).join(" | ") + "]"})); }
+        var div = el("div", {className: "msg " + who, testid: "message-" + who}, children);
+        div.dataset.event = eventId;
         box.appendChild(div);
       });
       if (data.messages.length) { state.lastMessageId = data.messages[data.messages.length - 1].id; if (atBottom) { box.scrollTop = box.scrollHeight; } }
@@ -209,15 +274,56 @@
   });
   function loadCanned() {
     api("GET", "/api/canned").then(function (data) {
-      var select = $("canned");
-      select.innerHTML = '<option value="">' + esc(t("canned")) + "</option>";
+      var options = [el("option", {text: t("canned")})];
+      options[0].value = "";
       data.replies.forEach(function (r) {
-        var option = document.createElement("option");
-        option.value = r.text[lang]; option.textContent = r.title[lang]; select.appendChild(option);
+        var option = el("option", {text: r.title[lang]});
+        option.value = str(r.text[lang]);
+        options.push(option);
       });
+      fillWith($("canned"), options);
     }).catch(function () {});
   }
   $("canned").addEventListener("change", function (e) { if (e.target.value) { $("reply-text").value = e.target.value; $("reply-text").focus(); e.target.value = ""; } });
+
+  /* Admins only (the server refuses everyone else): the agents, adding one, deactivating and reactivating. */
+  function loadAgents() {
+    api("GET", "/api/admin/agents").then(function (data) {
+      fillWith($("agents"), data.agents.map(function (a) {
+        var button = el("button", {text: a.active ? t("deactivate") : t("reactivate"), testid: "toggle-" + str(a.username)});
+        button.type = "button";
+        button.disabled = state.me && a.id === state.me.id;
+        button.addEventListener("click", function () { setActive(a, !a.active); });
+        var row = el("tr", {testid: "agent-" + str(a.username)}, [
+          el("td", {text: a.username}), el("td", {text: a.display_name}),
+          el("td", {text: a.role === "admin" ? t("roleAdmin") : t("roleAgent")}), el("td", {text: a.language}),
+          el("td", {text: a.active ? t("active") : t("deactivated")}), el("td", {}, [button])]);
+        if (!a.active) { row.className = "inactive"; }
+        return row;
+      }));
+    }).catch(function (err) { $("admin-message").textContent = err.message; });
+  }
+  function setActive(agent, active) {
+    api("POST", "/api/admin/agents/" + Number(agent.id) + "/" + (active ? "reactivate" : "deactivate")).then(function (data) {
+      $("admin-message").textContent = data.requeued && data.requeued.length ? data.requeued.length + " " + t("requeued") : "";
+      loadAgents(); refresh();
+    }).catch(function (err) { $("admin-message").textContent = err.message; });
+  }
+  $("admin-toggle").addEventListener("click", function () {
+    var show = $("admin").hidden;
+    $("admin").hidden = !show;
+    $("empty").hidden = show || !!state.selected; $("conversation").hidden = show || !state.selected;
+    $("admin-message").textContent = "";
+    if (show) { loadAgents(); }
+  });
+  $("add-agent-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var form = e.target;
+    api("POST", "/api/admin/agents", {username: form.username.value, display_name: form.display_name.value,
+      password: form.password.value, role: form.role.value, language: form.language.value}).then(function (data) {
+      $("admin-message").textContent = t("added") + ": " + data.agent.username; form.reset(); loadAgents();
+    }).catch(function (err) { $("admin-message").textContent = err.message; });
+  });
 
   applyTexts();
   api("GET", "/api/me").then(function (data) { showApp(data.agent); }).catch(showLogin);
