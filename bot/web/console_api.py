@@ -87,6 +87,8 @@ class ConsoleApi:
     async def _json(request: web.Request) -> Dict[str, Any]:
         try:
             body = await request.json()
+        except web.HTTPException:  # e.g. 413: the body is over BOT_MAX_BODY_BYTES
+            raise
         except Exception:
             raise _error(400, "the request body must be JSON") from None
         if not isinstance(body, dict):

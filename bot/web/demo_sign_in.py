@@ -66,6 +66,8 @@ class DemoSignIn:
             return _not_found()
         try:
             body = await request.json()
+        except web.HTTPException:  # e.g. 413: the body is over BOT_MAX_BODY_BYTES
+            raise
         except Exception:
             return web.json_response({"error": "the request body must be JSON"}, status=400)
         customer_id = body.get("customer_id") if isinstance(body, dict) else None
