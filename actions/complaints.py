@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.complaints.draft import build_draft
+from bot.complaints.order_choices import no_order_choice, recent_order_choices
 from bot.complaints.rules import CATEGORIES, infer_category
 from bot.complaints.tickets import TicketView
 from bot.complaints.validation import (
@@ -17,7 +18,7 @@ from bot.complaints.validation import (
     is_skip,
     normalize_phone,
 )
-from bot.complaints.wording import fill, pick
+from bot.complaints.wording import fill, joined, pick
 from bot.concurrency import run_blocking
 from bot.customers.guest_verification import FAILURES_SLOT, PENDING_SLOT, Pending, is_locked
 from bot.emotion.trajectory import history_from_events, peak_level
@@ -30,6 +31,8 @@ logger = logging.getLogger(__name__)
 FORM_SLOTS = ["complaint_category", "complaint_order_number", "complaint_description", "complaint_phone",
               "complaint_callback_time"]
 ANGRY_SLOTS = ["complaint_description", "complaint_phone"]
+# A signed-in angry customer is also asked which order, with one tap on one of their recent orders.
+ANGRY_SLOTS_WITH_ORDERS = ["complaint_description", "complaint_order_number", "complaint_phone"]
 
 
 def language_of(tracker: Tracker) -> str:
@@ -38,6 +41,13 @@ def language_of(tracker: Tracker) -> str:
 
 def name_text(domain: DomainDict, name: str, language: str) -> str:
     return response_text(domain, name, language) or name
+
+
+async def order_choices(tracker: Tracker) -> list:
+    """The signed-in customer's recent orders, as buttons to answer "which order?" with (none for a guest)."""
+    services = get_services()
+    return await run_blocking(recent_order_choices, services.customers, tracker.get_slot("customer_id"),
+                              services.settings.complaint_order_choices)
 
 
 def peak_emotion(tracker: Tracker) -> str:
@@ -52,8 +62,11 @@ class ValidateComplaintForm(FormValidationAction):
     async def required_slots(
         self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Text]:
-        # An angry customer is not marched through every question: the minimum, then a person.
-        return ANGRY_SLOTS if peak_emotion(tracker) == "angry" else FORM_SLOTS
+        # An angry customer is not marched through every question: the minimum, then a person (and, when
+        # we know their orders, which one: a single tap).
+        if peak_emotion(tracker) != "angry":
+            return FORM_SLOTS
+        return ANGRY_SLOTS_WITH_ORDERS if await order_choices(tracker) else ANGRY_SLOTS
 
     async def extract_complaint_description(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -126,6 +139,24 @@ class ValidateComplaintForm(FormValidationAction):
         return {"complaint_callback_time": SKIPPED if not text or is_skip(text) else text[:64]}
 
 
+class ActionAskComplaintOrderNumber(Action):
+    """Which order? A signed-in customer taps one of their recent orders (or "not about an order");
+    a guest is asked to type the number."""
+
+    def name(self) -> Text:
+        return "action_ask_complaint_order_number"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        choices = await order_choices(tracker)
+        if not choices:
+            dispatcher.utter_message(response="utter_ask_complaint_order_number")
+            return []
+        choices.append(no_order_choice(name_text(domain, "utter_name_no_order", language_of(tracker))))
+        dispatcher.utter_message(response="utter_ask_complaint_order_choice",
+                                 buttons=[{"title": c.title, "payload": c.payload} for c in choices])
+        return []
+
+
 class ActionAcknowledgeComplaint(Action):
     """Names the feeling before asking for facts."""
 
@@ -174,7 +205,7 @@ class ActionSubmitComplaint(Action):
         used.append(apology_key)
         ack_key, ack = pick(responses, f"utter_complaint_ticket_{draft.emotion_level}", language, used)
         used.append(ack_key)
-        dispatcher.utter_message(text=fill(f"{apology} {ack}", values))
+        dispatcher.utter_message(text=fill(joined(apology, ack, language), values))
         events: List[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS] + [
             SlotSet("last_ticket_number", ticket.number),
             SlotSet("complaint_used_variations", used[-40:]),

@@ -1,5 +1,7 @@
 """Checks the last four phone digits a guest gives for the order or ticket the bot asked about
-(bot/customers/guest_verification.py); GuestVerificationPolicy sends the digits here."""
+(bot/customers/guest_verification.py); GuestVerificationPolicy sends the digits here. Wrong digits count in
+the conversation and for the number itself (bot/customers/guest_lockout.py): a number guests have guessed
+at too often today is not checked at all, whatever the digits, and the guest is offered a person."""
 from typing import List, Text
 
 from rasa_sdk import Action, Tracker
@@ -26,6 +28,9 @@ class ActionVerifyPhoneDigits(Action):
         if pending is None or digits is None:  # the policy sends only answers to a pending question
             return [SlotSet(PENDING_SLOT, None)]
         services = get_services()
+        if await run_blocking(services.guest_lockout.is_locked, pending.kind, pending.number):
+            dispatcher.utter_message(response="utter_verify_locked")
+            return [SlotSet(PENDING_SLOT, None)]
         if pending.kind == "order":
             answer = await run_blocking(answer_guest_order_query, services.customers, pending.number, digits)
             if answer is not None:
@@ -37,7 +42,8 @@ class ActionVerifyPhoneDigits(Action):
                 utter_ticket_status(dispatcher, domain, ticket, language_of(tracker))
                 return [SlotSet(PENDING_SLOT, None)]
         failures = int(float(tracker.get_slot(FAILURES_SLOT) or 0)) + 1
-        if is_locked(failures):
+        number_locked = await run_blocking(services.guest_lockout.record_failure, pending.kind, pending.number)
+        if is_locked(failures) or number_locked:
             dispatcher.utter_message(response="utter_verify_locked")
             return [SlotSet(FAILURES_SLOT, float(failures)), SlotSet(PENDING_SLOT, None)]
         dispatcher.utter_message(response="utter_verify_failed")

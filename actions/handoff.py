@@ -34,13 +34,30 @@ def _when(outcome: HandoffOutcome) -> str:
     return opening.strftime("%H:%M") if opening.date() == today else opening.strftime("%m-%d %H:%M")
 
 
-def tell_outcome(dispatcher: CollectingDispatcher, outcome: HandoffOutcome, again: bool = False) -> List[EventType]:
+def _entry_titles(entry_id: str) -> Optional[Dict[str, str]]:
+    """A knowledge-base entry's question per language, so the agent reads a question, not an entry id."""
+    try:
+        entry = get_services().knowledge_base.entry(entry_id)
+    except Exception:  # the knowledge base cannot be loaded: the agent sees the id
+        logger.warning("knowledge base not available for the handoff context", exc_info=True)
+        return None
+    return dict(entry.question) if entry else None
+
+
+def waiting_response(ahead: int, asked_again: bool) -> str:
+    """While waiting: "you are next / N ahead" for a customer asking for a person again, else "passed on"."""
+    if asked_again:
+        return "utter_handoff_already_waiting" if ahead else "utter_handoff_already_waiting_next"
+    return "utter_handoff_still_waiting" if ahead else "utter_handoff_still_waiting_next"
+
+
+def tell_outcome(dispatcher: CollectingDispatcher, outcome: HandoffOutcome, again: bool = False,
+                 asked_again: bool = False) -> List[EventType]:
     number = outcome.handoff.number
     if outcome.kind == "queued":
         if again:
-            dispatcher.utter_message(
-                response="utter_handoff_still_waiting" if outcome.ahead else "utter_handoff_still_waiting_next",
-                ahead=outcome.ahead, minutes=outcome.wait_minutes)
+            dispatcher.utter_message(response=waiting_response(outcome.ahead, asked_again),
+                                     ahead=outcome.ahead, minutes=outcome.wait_minutes)
         elif outcome.ahead == 0:
             dispatcher.utter_message(response="utter_handoff_queued_next", minutes=outcome.wait_minutes)
         else:
@@ -73,7 +90,7 @@ class ActionRequestHuman(Action):
 
         def request() -> HandoffOutcome:
             built = build_request(settings, database, tracker.sender_id, tracker.get_latest_input_channel(),
-                                  slots, tracker.events, reason)
+                                  slots, tracker.events, reason, _entry_titles)
             return get_services().handoff_desk.request(built)
 
         try:
@@ -96,11 +113,40 @@ class ActionHandoffWaiting(Action):
         return "action_handoff_waiting"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        outcome = await run_blocking(get_services().handoff_desk.place, tracker.sender_id)
+        services = get_services()
+        await run_blocking(self._refresh, services, tracker)
+        outcome = await run_blocking(services.handoff_desk.place, tracker.sender_id)
         if outcome is None:  # the request was closed meanwhile: back to the bot
             dispatcher.utter_message(response="utter_how_can_help")
             return [SlotSet("handoff_state", None), SlotSet("handoff_number", None)]
-        return tell_outcome(dispatcher, outcome, again=True)
+        return tell_outcome(dispatcher, outcome, again=True, asked_again=_intent(tracker) == "request_human")
+
+    @staticmethod
+    def _refresh(services: Any, tracker: Tracker) -> None:
+        """The agent's view follows what the customer writes while waiting: the mood, the priority, the summary."""
+        desk = services.handoff_desk
+        handoff = desk.queue.open_for(tracker.sender_id)
+        if handoff is None:
+            return
+        try:
+            built = build_request(services.settings, services.database, tracker.sender_id,
+                                  tracker.get_latest_input_channel(), tracker.current_slot_values(), tracker.events,
+                                  handoff.reason, _entry_titles)
+            desk.queue.refresh(handoff.id, built)
+        except Exception:  # the agent's view stays as it was; the customer still hears where they are
+            logger.exception("handoff %s: context not refreshed", handoff.number)
+
+
+class ActionAgentJoined(Action):
+    """The agent's first words, in the agent's name: the chat shows who is speaking from now on."""
+
+    def name(self) -> Text:
+        return "action_agent_joined"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        agent = tracker.get_slot("handoff_agent") or ""
+        dispatcher.utter_message(response="utter_handoff_agent_joined", **({"agent": agent} if agent else {}))
+        return []
 
 
 class ActionCancelHandoff(Action):

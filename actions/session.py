@@ -10,6 +10,7 @@ from bot.customers.guest_verification import PENDING_SLOT
 from bot.customers.recognition import recognise
 from bot.identity.verified import identity_in
 from bot.services import get_services
+from bot.settings import parse_service_hours
 
 # Who the customer is comes from this session's verified identity alone, never from the last session; a
 # guest's pending question (the phone digits) does not outlive the session, the count of wrong tries does.
@@ -41,5 +42,9 @@ class ActionSessionStart(Action):
                 events.append(SlotSet("language", customer.language))
         if metadata.get("language") in ("zh", "en"):
             events.append(SlotSet("language", metadata["language"]))
+        # The welcome says when people answer (the assistant answers at any time).
+        settings = get_services().settings
+        events.append(SlotSet("service_hours", parse_service_hours(settings.service_hours,
+                                                                   settings.service_days).describe()))
         events.append(ActionExecuted("action_listen"))
         return events

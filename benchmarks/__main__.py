@@ -17,12 +17,12 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else settings.project_root / "benchmarks" / "reports" / "latest.md"
     if args.smoke:  # a few seconds of everything: for the test suite
         report = run_all(settings, 1000, False, out, load_levels=(2,), load_duration=5, with_baseline=False,
-                         with_training=False)
+                         with_training=False, metrics_conversations=2000, metrics_runs=1)
     else:
         levels = tuple(int(x) for x in args.levels.split(","))
         report = run_all(settings, args.synthetic_size, not args.skip_response_selector, out, load_levels=levels,
                          load_duration=args.load_duration, with_load=not args.skip_load,
-                         with_baseline=not args.skip_baseline)
+                         with_baseline=not args.skip_baseline, metrics_conversations=args.metrics_conversations)
     print(f"Report written to {report}")
     print(report.read_text(encoding="utf-8"))
     return 0
@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--load-duration", type=float, default=120, help="seconds of load per level and channel")
     bench.add_argument("--skip-load", action="store_true", help="skip the latency-under-load benchmark")
     bench.add_argument("--skip-baseline", action="store_true", help="skip the plain `rasa init` comparison")
+    bench.add_argument("--metrics-conversations", type=int, default=100_000,
+                       help="conversations in the service metrics' synthetic history (0 skips it)")
     bench.add_argument("--smoke", action="store_true", help="a few seconds of each benchmark (used by the tests)")
     return bench
 

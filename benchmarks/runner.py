@@ -40,8 +40,10 @@ def run_all(
     with_load: bool = True,
     with_baseline: bool = True,
     with_training: bool = True,
+    metrics_conversations: int = 100_000,
+    metrics_runs: int = 5,
 ) -> Path:
-    from benchmarks import emotion_bench, kb_bench, perf_bench
+    from benchmarks import emotion_bench, kb_bench, metrics_bench, perf_bench
 
     started = time.monotonic()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=settings.project_root,
@@ -64,6 +66,11 @@ def run_all(
     kb = kb_bench.run(settings, synthetic_size=synthetic_size, with_response_selector=with_response_selector)
     sections.append(kb_bench.markdown(kb))
     summary["kb_top1"] = kb["ours"].overall.top1_rate
+    if metrics_conversations:
+        metrics = metrics_bench.run(settings, metrics_conversations, metrics_runs)
+        sections.append(metrics_bench.markdown(metrics))
+        summary["metrics"] = {db["dialect"]: {"p95_s": db["p95_s"], "fold_s": db["fold_s"]}
+                              for db in metrics["databases"]}
     header = [
         "# Benchmark report",
         "",

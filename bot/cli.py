@@ -48,13 +48,13 @@ def _cmd_validate(_args: argparse.Namespace) -> int:
 
 def _ready_settings() -> Optional[Settings]:
     """The process's settings with every secret filled (demo) or checked (production); None after
-    printing why production mode refuses to start."""
-    from bot.runtime.secrets_setup import ProductionRefused, with_secrets
+    printing why the run refuses to start (a missing secret in production, demo mode on a public address)."""
+    from bot.identity.secrets_setup import RunRefused, with_secrets
 
     try:
         return with_secrets(get_settings())
-    except ProductionRefused as refused:
-        print("Refusing to start in production mode (BOT_DEMO=false):", file=sys.stderr)
+    except RunRefused as refused:
+        print(f"{refused.headline}:", file=sys.stderr)
         for problem in refused.problems:
             print(f"  - {problem}", file=sys.stderr)
         return None
@@ -62,7 +62,7 @@ def _ready_settings() -> Optional[Settings]:
 
 def _cmd_run(_args: argparse.Namespace) -> int:
     from bot.runtime.assistant import start_assistant
-    from bot.runtime.secrets_setup import DEMO_INTEGRATION, demo_notice, secrets_dir
+    from bot.identity.secrets_setup import DEMO_INTEGRATION, demo_notice, secrets_dir
     from bot.runtime.supervisor import StartupError, Supervisor
 
     settings = _ready_settings()
@@ -196,11 +196,13 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.handoff.cli import add_parser as add_agents_parser
     from bot.emotion.cli import add_parser as add_emotion_parser
     from bot.kb.cli import add_parser as add_kb_parser
+    from bot.metrics.cli import add_parser as add_report_parser
 
     add_kb_parser(commands)
     add_emotion_parser(commands)
     add_complaints_parser(commands)
     add_agents_parser(commands)
+    add_report_parser(commands)
     retention = commands.add_parser(
         "retention", help="delete or anonymise conversations and records older than N days (BOT_RETENTION_DAYS)")
     retention.add_argument("--days", type=int, help="age in days (default: BOT_RETENTION_DAYS; 0 keeps everything)")

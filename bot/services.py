@@ -10,6 +10,7 @@ from bot.settings import Settings, get_settings
 if TYPE_CHECKING:  # imported lazily below: a process builds only what it uses
     from bot.complaints.tickets import TicketService
     from bot.customers.directory import CustomerDirectory
+    from bot.customers.guest_lockout import GuestLockout
     from bot.handoff.desk import HandoffDesk
     from bot.handoff.gateway import ConversationGateway
     from bot.handoff.relay import HandoffRelay
@@ -17,6 +18,7 @@ if TYPE_CHECKING:  # imported lazily below: a process builds only what it uses
     from bot.kb.assistant import FaqAssistant
     from bot.kb.records import KbRecords
     from bot.kb.service import KnowledgeBaseService
+    from bot.metrics.report import ServiceMetrics
     from bot.storage.database import Database
 
 
@@ -63,10 +65,24 @@ class Services:
         return CustomerDirectory(self.database)
 
     @cached_property
+    def guest_lockout(self) -> "GuestLockout":
+        """Wrong phone digits per order or ticket number, across conversations (guest checks)."""
+        from bot.customers.guest_lockout import GuestLockout
+
+        return GuestLockout(self.database, self.settings.guest_check_max_failures)
+
+    @cached_property
     def handoff_desk(self) -> "HandoffDesk":
         from bot.handoff.desk import HandoffDesk
 
         return HandoffDesk(self.settings, self.database)
+
+    @cached_property
+    def service_metrics(self) -> "ServiceMetrics":
+        """The figures of the console's metrics page and of `python -m bot report`."""
+        from bot.metrics.report import Policy, ServiceMetrics
+
+        return ServiceMetrics(self.database, Policy.from_settings(self.settings), self.handoff_desk.followups)
 
     def handoff_relay(self, gateway: "ConversationGateway") -> "HandoffRelay":
         """Claims and reply delivery through `gateway` (Rasa), and the relay that retries them. Build it once,
@@ -85,9 +101,12 @@ class Services:
         from bot.handoff.workspace import AgentWorkspace
         from bot.rasa.conversation_log import ConversationLog
 
+        from bot.handoff.ticket_orders import TicketOrders
+
         return AgentWorkspace(self.handoff_desk, relay.claims, relay.delivery, ConversationLog(self.database),
                               self.settings.kb_dir / "canned_replies.yml",
-                              LoginThrottle(self.settings.login_max_failures))
+                              LoginThrottle(self.settings.login_max_failures),
+                              TicketOrders(self.handoff_desk.queue, self.tickets, self.customers))
 
 
 @lru_cache(maxsize=1)

@@ -55,6 +55,8 @@ class Settings:
     # form, the ticket) and for the queue priority of a handoff.
     emotion_peak_window: int = field(default=6, metadata={"env": "BOT_EMOTION_PEAK_WINDOW"})
     emotion_priority_window: int = field(default=3, metadata={"env": "BOT_EMOTION_PRIORITY_WINDOW"})
+    # How many of a signed-in customer's latest orders the complaint form offers as buttons (0: none).
+    complaint_order_choices: int = field(default=3, metadata={"env": "BOT_COMPLAINT_ORDER_CHOICES"})
     web_port: int = field(default=8000, metadata={"env": "BOT_WEB_PORT"})
     service_hours: str = field(default="09:00-21:00", metadata={"env": "BOT_SERVICE_HOURS"})
     service_days: str = field(default="1-7", metadata={"env": "BOT_SERVICE_DAYS"})
@@ -104,9 +106,21 @@ class Settings:
     rate_per_sender: int = field(default=20, metadata={"env": "BOT_RATE_PER_SENDER"})  # messages a minute
     rate_per_address: int = field(default=120, metadata={"env": "BOT_RATE_PER_ADDRESS"})  # requests a minute
     login_max_failures: int = field(default=5, metadata={"env": "BOT_LOGIN_MAX_FAILURES"})  # per 15 minutes
+    # Wrong phone digits guests may give for one order or ticket number in 24 hours, whatever the conversation;
+    # then guests cannot check that number until the day is over (bot/customers/guest_lockout.py).
+    guest_check_max_failures: int = field(default=5, metadata={"env": "BOT_GUEST_CHECK_MAX_FAILURES"})
     wechat_max_age_s: int = field(default=300, metadata={"env": "BOT_WECHAT_MAX_AGE"})
     outbox_max_attempts: int = field(default=8, metadata={"env": "BOT_OUTBOX_MAX_ATTEMPTS"})
     retention_days: int = field(default=0, metadata={"env": "BOT_RETENTION_DAYS"})  # 0: keep everything
+    # Service metrics (bot/metrics/, README "Service metrics"). A callback request is due this many hours after
+    # it was left (counted from the next opening when the team was closed); a conversation has ended once it
+    # has been quiet this many minutes (Rasa's session expiry); a contained conversation counts as settled
+    # when the same sender did not come back within this many hours; an angry customer should reach a person
+    # within this many minutes.
+    callback_due_hours: float = field(default=2.0, metadata={"env": "BOT_CALLBACK_DUE_HOURS"})
+    metrics_quiet_minutes: int = field(default=60, metadata={"env": "BOT_METRICS_QUIET_MINUTES"})
+    metrics_return_hours: int = field(default=24, metadata={"env": "BOT_METRICS_RETURN_HOURS"})
+    metrics_empathy_minutes: int = field(default=10, metadata={"env": "BOT_METRICS_EMPATHY_MINUTES"})
     # Slows every knowledge-base answer down (seconds): only for testing WeChat's 5-second deadline.
     debug_answer_delay_s: float = field(default=0.0, metadata={"env": "BOT_DEBUG_ANSWER_DELAY"})
 
@@ -149,9 +163,17 @@ class Settings:
         if len(self.wechat_aes_key) != 43:
             raise SettingsError("BOT_WECHAT_AES_KEY must be the 43-character EncodingAESKey from the WeChat console")
         for name in ("customer_token_max_lifetime_s", "max_message_chars", "max_body_bytes", "rate_per_sender",
-                     "rate_per_address", "login_max_failures", "wechat_max_age_s", "outbox_max_attempts"):
+                     "rate_per_address", "login_max_failures", "guest_check_max_failures", "wechat_max_age_s",
+                     "outbox_max_attempts"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{_env_name(name)} must be 1 or more, not {getattr(self, name)}")
+        for name in ("metrics_quiet_minutes", "metrics_return_hours", "metrics_empathy_minutes"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{_env_name(name)} must be 1 or more, not {getattr(self, name)}")
+        if self.callback_due_hours <= 0:
+            raise SettingsError(f"BOT_CALLBACK_DUE_HOURS must be above 0, not {self.callback_due_hours}")
+        if self.complaint_order_choices < 0:
+            raise SettingsError(f"BOT_COMPLAINT_ORDER_CHOICES must be 0 (none) or more, not {self.complaint_order_choices}")
         if self.retention_days < 0:
             raise SettingsError(f"BOT_RETENTION_DAYS must be 0 (keep) or more, not {self.retention_days}")
         for entry in filter(None, (e.strip() for e in self.rest_tokens.split(","))):

@@ -13,6 +13,7 @@ PYTHON="$(scripts/find_python.sh)"
 want="$(cat requirements/lock.txt pyproject.toml | sha256sum | cut -c1-16) $("$PYTHON" -c 'import platform; print(platform.python_version())')"
 
 scripts/install_webchat.sh  # the website chat widget, from the npm registry (a no-op once installed)
+scripts/install_charts.sh  # Chart.js for the console's metrics page, likewise
 
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want" && -x "$VENV/bin/python" ]]; then
   exit 0

@@ -1,9 +1,11 @@
 """Rasa's REST channel for server-to-server use, closed: `POST /webhooks/rest/webhook`.
 
 Each integration (BOT_REST_TOKENS, "name:token,…") sends `Authorization: Bearer <its token>`; its senders
-live in their own namespace ("rest:<integration>:<sender>"), so no caller reaches a web or WeChat
-conversation, or another integration's. A caller names a signed-in customer only with a token the store
-signed (`metadata.customer_token`, docs/STORE_TOKENS.md); a plain `metadata.customer_id` is ignored."""
+live in their own namespace ("rest:<integration>:<customer id or guest>:<sender>"), so no caller reaches a
+web or WeChat conversation, or another integration's. A caller names a signed-in customer only with a token
+the store signed (`metadata.customer_token`, docs/STORE_TOKENS.md); a plain `metadata.customer_id` is
+ignored. The verified customer is part of the conversation id: the same sender with another customer's
+token, or without one, is another conversation (`bot.identity.conversation_ids.rest_local_id`)."""
 from __future__ import annotations
 
 import hmac
@@ -17,7 +19,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
-from bot.identity.conversation_ids import conversation_id, is_plain_local_id
+from bot.identity.conversation_ids import conversation_id, is_plain_local_id, rest_local_id
 from bot.identity.customer_tokens import CustomerTokens
 from bot.identity.verified import VerifiedIdentity, stamp
 from bot.observability.masking import mask_id
@@ -25,6 +27,8 @@ from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 MAX_SENDER_CHARS = 100
+# Metadata nested deeper than this is refused: Rasa copies and serialises it recursively with every event.
+MAX_NESTING = 32
 
 
 class BadRequest(ValueError):
@@ -50,6 +54,8 @@ def read_body(raw: bytes) -> Tuple[str, str, Dict[str, Any]]:
         body = json.loads(raw or b"")
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("the request body must be JSON") from None
+    except RecursionError:
+        raise BadRequest(f"the request body is nested too deeply (at most {MAX_NESTING} levels)") from None
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
     sender, message, metadata = body.get("sender"), body.get("message"), body.get("metadata")
@@ -61,7 +67,20 @@ def read_body(raw: bytes) -> Tuple[str, str, Dict[str, Any]]:
         raise BadRequest("'message' must be a string")
     if metadata is not None and not isinstance(metadata, dict):
         raise BadRequest("'metadata' must be a JSON object")
+    if nesting(metadata) > MAX_NESTING:
+        raise BadRequest(f"'metadata' is nested too deeply (at most {MAX_NESTING} levels)")
     return sender, message, metadata or {}
+
+
+def nesting(value: Any) -> int:
+    """How deeply lists and objects are nested in a JSON value (0 for a scalar), counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def identity_for(metadata: Mapping[str, Any], tokens: CustomerTokens) -> VerifiedIdentity:
@@ -104,11 +123,12 @@ class VerifiedRestInput(RestInput):
                 sender, text, metadata = read_body(request.body)
             except BadRequest as error:
                 return _error(400, str(error))
-            local = f"{integration}:{sender}"
+            identity = identity_for(metadata, self._tokens)
+            local = rest_local_id(integration, sender, identity.customer_id)
             if not is_plain_local_id(local):  # a long integration name leaves less room for the sender
-                return _error(400, "'sender' is too long for this integration's name")
+                return _error(400, "'sender' is too long for this integration's name and this customer's id")
             sender_id = conversation_id("rest", local)
-            metadata = stamp(metadata, identity_for(metadata, self._tokens))
+            metadata = stamp(metadata, identity)
             if request.args.get("stream", "").lower() == "true":
                 return response.stream(self.stream_response(on_new_message, text, sender_id, self.name(), metadata),
                                        content_type="text/event-stream")

@@ -12,7 +12,12 @@ conversation's messages. Here the connection is what counts:
   carry the verified identity (`bot.identity.verified`) plus the widget's language, nothing else.
 
 The room, the Rasa sender id and the conversation id are one and the same, "web:<session>", so that
-Rasa's SocketIOOutput (which emits to room=recipient id) reaches exactly this conversation's browsers."""
+Rasa's SocketIOOutput (which emits to room=recipient id) reaches exactly this conversation's browsers.
+
+A new connection and a new session cost nothing, so each client address may make at most
+BOT_RATE_PER_ADDRESS connections, session requests and messages a minute together (the sliding window of
+bot/rasa/request_limits.py; behind a proxy on this machine, its X-Forwarded-For): past that a connection is
+refused, a session request ends the connection, and a message is answered utter_slow_down."""
 from __future__ import annotations
 
 import json
@@ -20,18 +25,22 @@ import logging
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text, Tuple
 from urllib.parse import parse_qs
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
+from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from bot.identity.conversation_ids import conversation_id
 from bot.identity.customer_tokens import CustomerTokens
 from bot.identity.session_ids import SessionIds
 from bot.identity.verified import VerifiedIdentity, stamp
 from bot.observability.masking import mask_id
+from bot.rasa.domain_responses import response_choice
+from bot.rasa.message_guard import SLOW_DOWN_RESPONSE
+from bot.rasa.request_limits import SlidingWindow, client_address
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -51,6 +60,16 @@ def handshake_token(auth: object, environ: Mapping[str, Any]) -> Optional[str]:
     return values[0] if values and values[0] else None
 
 
+def connection_address(environ: Mapping[str, Any]) -> str:
+    """The client address of a socket.io connection. Engine.io's environ says REMOTE_ADDR 127.0.0.1 for every
+    client under Sanic, so the address is the Sanic request's peer, or a loopback proxy's X-Forwarded-For
+    entry, as for the webhooks."""
+    request = environ.get("sanic.request")
+    peer = getattr(request, "ip", None) if request is not None else None
+    forwarded = environ.get("HTTP_X_FORWARDED_FOR")
+    return client_address(str(peer or ""), forwarded if isinstance(forwarded, str) else None)
+
+
 def resume_or_issue(sessions: SessionIds, requested: object, customer_id: Optional[str]) -> Tuple[str, str]:
     """The signed session id for this connection and its conversation id: the requested one when it was
     issued to this holder, a new one otherwise (made up, another customer's, a guest's for a customer)."""
@@ -66,11 +85,35 @@ def message_metadata(custom_data: object, customer_id: Optional[str]) -> Dict[st
     if isinstance(custom_data, str):
         try:
             custom_data = json.loads(custom_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python reads: no language
             custom_data = None
     language = custom_data.get("language") if isinstance(custom_data, Mapping) else None
     passed = {"language": language} if language in LANGUAGES else {}
     return stamp(passed, VerifiedIdentity("web", customer_id=customer_id))
+
+
+AGENT_CLASS = "rw-from-agent"  # the widget's class for an agent's message (bot/web/static/store.css)
+
+
+def speaker_style(agent: object) -> Optional[Dict[str, str]]:
+    """What the widget is told about who wrote a message: rasa-webchat adds a top-level `customCss` of
+    style "class" to the message's classes and keeps it on the message, where the page reads the agent's
+    name (bot/web/static/store.js). None for the assistant's own messages."""
+    if not isinstance(agent, str) or not agent.strip():
+        return None
+    return {"style": "class", "css": AGENT_CLASS, "agent": agent.strip()[:40]}
+
+
+class SpeakerSocketIOOutput(SocketIOOutput):
+    """Rasa's socket.io output, naming the agent on an agent's messages (their metadata says `agent`)."""
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        style = speaker_style(kwargs.get("agent"))
+        if style is None:
+            await super().send_text_message(recipient_id, text, **kwargs)
+            return
+        for message_part in text.strip().split("\n\n"):
+            await self._send_message(recipient_id, {"text": message_part, "customCss": style})
 
 
 class VerifiedSocketIOInput(SocketIOInput):
@@ -96,6 +139,12 @@ class VerifiedSocketIOInput(SocketIOInput):
                          metadata_key)
         self._tokens = CustomerTokens.from_settings(settings)
         self._sessions = SessionIds.from_settings(settings)
+        self._per_address = SlidingWindow(settings.rate_per_address)  # connections, sessions, messages
+        self._default_language = settings.default_language
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        """What agents' messages and the console's steps go out through (`output_channel=latest`)."""
+        return SpeakerSocketIOOutput(self.sio, self.bot_message_evt) if self.sio is not None else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # Origins are not checked here (as in Rasa's channel): a guest from anywhere learns nothing, and a
@@ -121,28 +170,53 @@ class VerifiedSocketIOInput(SocketIOInput):
             await sio.emit("session_confirm", signed, room=sid, namespace=namespace)
             return conversation
 
+        async def allowed(sid: Text, what: str) -> bool:
+            """Counts one event of this connection's address; False (logged) when the address is over its limit."""
+            address = (await sio.get_session(sid, namespace=namespace)).get("address") or "unknown"
+            if self._per_address.allow(address):
+                return True
+            logger.warning("web chat: more than %d connections, sessions and messages a minute from one address "
+                           "(%s refused)", self._per_address.limit, what)
+            return False
+
         @sio.on("connect", namespace=namespace)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            address = connection_address(environ or {})
+            if not self._per_address.allow(address):
+                logger.warning("web chat: more than %d connections, sessions and messages a minute from one "
+                               "address (connection refused)", self._per_address.limit)
+                raise SocketRefused({"error": "too_many_requests",
+                                     "retry_after": self._per_address.retry_after(address)})
             claims = self._tokens.verify(handshake_token(auth, environ or {}))
             customer_id = claims.customer_id if claims else None
-            await sio.save_session(sid, {"customer_id": customer_id}, namespace=namespace)
+            await sio.save_session(sid, {"customer_id": customer_id, "address": address}, namespace=namespace)
             logger.debug("web chat connection %s (%s)", sid, "signed in" if customer_id else "guest")
             return True
 
         @sio.on("session_request", namespace=namespace)
         async def session_request(sid: Text, data: Any = None) -> None:
+            if not await allowed(sid, "session request"):
+                await sio.disconnect(sid, namespace=namespace)
+                return
             requested = data.get("session_id") if isinstance(data, Mapping) else None
             await bind(sid, requested)
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: Text, data: Any = None) -> None:
+            if not await allowed(sid, "message"):
+                custom = data.get(self.metadata_key) if isinstance(data, Mapping) else None
+                language = message_metadata(custom, None).get("language") or self._default_language
+                text = response_choice(None, SLOW_DOWN_RESPONSE, language)
+                if text:
+                    await sio.emit(self.bot_message_evt, {"text": text}, room=sid, namespace=namespace)
+                return
             if not isinstance(data, Mapping) or not isinstance(data.get("message"), str):
                 logger.warning("web chat message without text from connection %s ignored", sid)
                 return
             state = await sio.get_session(sid, namespace=namespace)
             conversation = state.get("conversation") or await bind(sid, None)  # never the payload's session_id
             metadata = message_metadata(data.get(self.metadata_key), state.get("customer_id"))
-            output = SocketIOOutput(sio, self.bot_message_evt)
+            output = SpeakerSocketIOOutput(sio, self.bot_message_evt)
             try:
                 await on_new_message(UserMessage(data["message"], output, conversation, input_channel=self.name(),
                                                  metadata=metadata))

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Optional
 
 CATEGORIES = ("delivery", "quality", "after_sales", "billing", "staff", "other")
+SEVERITIES = ("critical", "high", "normal")  # their names: domain.yml utter_name_severity_*
 
 # Words that place a complaint in a category, checked in this order.
 _CATEGORY_WORDS = (

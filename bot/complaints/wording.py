@@ -36,3 +36,9 @@ def fill(text: str, values: Dict[str, Any]) -> str:
     for key, value in values.items():
         text = text.replace("{" + key + "}", str(value))
     return text
+
+
+def joined(first: Optional[str], second: Optional[str], language: str) -> str:
+    """Two sentences as one message: Chinese runs on after "。" without a space, English with one."""
+    parts = [part.strip() for part in (first, second) if part and part.strip()]
+    return ("" if language == "zh" else " ").join(parts)

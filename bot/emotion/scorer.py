@@ -40,8 +40,15 @@ class _Language:
 
 
 @lru_cache(maxsize=4)
+def _emoji(path: str) -> Dict[str, float]:
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return {str(k): float(v) for k, v in (raw.get("emoji") or {}).items()}
+
+
+@lru_cache(maxsize=4)
 def _lexicon(path: str) -> Dict[str, _Language]:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    raw = dict(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+    raw.pop("emoji", None)  # the same in every language: _emoji
     return {
         language: _Language(
             words={str(k).lower(): float(v) for k, v in section["words"].items()},
@@ -57,6 +64,7 @@ class EmotionScorer:
         self.upset_at = upset_at
         self.angry_at = angry_at
         self._lexicon = _lexicon(str(lexicon))
+        self._emoji = _emoji(str(lexicon))
         self._jieba = None
 
     def _zh_tokens(self, text: str) -> List[str]:
@@ -95,6 +103,7 @@ class EmotionScorer:
         raw = self._lexical(tokens, self._lexicon[language])
         if language == "zh":  # 太…了 frames the words between them
             raw *= 1.3 if re.search(r"太.{1,6}了", text) else 1.0
+        raw += sum(weight * text.count(symbol) for symbol, weight in self._emoji.items())
         raw += self._intensity(text)
         return self._emotion(raw)
 

@@ -43,6 +43,11 @@ class AgentView:
     active: bool = True
 
 
+def is_username(text: str) -> bool:
+    """Whether the text can be an agent's username: 2-64 letters, digits, '.', '_' or '-'."""
+    return bool(_USERNAME.match(text or ""))
+
+
 def is_admin(agent: Optional[AgentView]) -> bool:
     """Admins manage the agents and see the service's figures; agents answer customers."""
     return agent is not None and agent.active and agent.role == "admin"
@@ -68,7 +73,7 @@ class AgentDirectory:
     # accounts ---------------------------------------------------------------------------------
     def create(self, username: str, display_name: str, password: str, role: str = "agent",
                language: str = "zh") -> AgentView:
-        if not _USERNAME.match(username or ""):
+        if not is_username(username):
             raise AgentError("a username is 2-64 letters, digits, '.', '_' or '-'")
         if role not in ROLES:
             raise AgentError(f"role must be one of {', '.join(ROLES)}, not {role!r}")

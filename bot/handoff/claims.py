@@ -136,7 +136,7 @@ class HandoffClaims:
             if pauses_the_bot(step):
                 agent = await run_blocking(self._agents.get, handoff.agent_id)
                 await self._gateway.pause_for_agent(conversation, agent.display_name if agent else "")
-                await self._gateway.execute(conversation, "utter_handoff_agent_joined")
+                await self._gateway.execute(conversation, "action_agent_joined")  # in the agent's name
             else:
                 # The agent's last words go before the survey, "the bot is back" or the queue place.
                 waiting = (await self._delivery.deliver_conversation(conversation)).waiting

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Optional
 
 from bot.handoff.agents import AgentDirectory
+from bot.handoff.followups import FollowUps
 from bot.handoff.hours import ServiceHours, parse_service_hours
 from bot.handoff.notes import HandoffNotes
 from bot.handoff.outbox import ReplyOutbox
@@ -51,6 +52,7 @@ class HandoffDesk:
         self.notes = HandoffNotes(database)
         self.outbox = ReplyOutbox(database)
         self.survey = SatisfactionSurvey(database, self.queue)
+        self.followups = FollowUps(database, self.hours, settings.timezone, settings.callback_due_hours)
 
     def availability(self, now: Optional[datetime] = None) -> Availability:
         now = now or utcnow()

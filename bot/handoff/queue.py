@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -50,7 +50,8 @@ class HandoffQueue:
                         number=number, conversation_id=req.conversation_id, channel=req.channel,
                         customer_id=req.customer_id, language=req.language, tier=req.tier, reason=req.reason,
                         summary=summary, base_priority=base_priority(req.tier, req.emotion, req.reason, self._points),
-                        status="queued" if available else "callback", ticket_number=req.ticket_number,
+                        status="queued" if available else "callback", callback_requested=not available,
+                        ticket_number=req.ticket_number,
                         context_json=json.dumps(req.context, ensure_ascii=False),
                         created_at=now,
                     )
@@ -63,6 +64,28 @@ class HandoffQueue:
             except IntegrityError:
                 continue
         raise HandoffError("could not allocate a handoff number")
+
+    def refresh(self, handoff_id: int, req: HandoffRequest) -> Optional[HandoffView]:
+        """What the customer wrote since asking: the context and summary the agent reads, and, while the
+        customer waits, the priority (their mood now). A closed handoff is left as it was; None then."""
+        summary = req.context.get("summary", {}).get("zh", "") if isinstance(req.context.get("summary"), dict) else ""
+        with self._db.session() as session, session.begin():
+            row = session.get(Handoff, handoff_id)
+            if row is None or row.status not in OPEN_STATUSES + ("callback",):
+                return None
+            row.context_json = json.dumps(req.context, ensure_ascii=False)
+            row.summary = summary
+            if row.status == "queued":
+                row.base_priority = base_priority(row.tier, req.emotion, row.reason, self._points)
+        return self.get(handoff_id)
+
+    def update_context(self, handoff_id: int, change: Callable[[Dict[str, Any]], Dict[str, Any]]) -> None:
+        """Changes the context the agent reads (say, an order put on a ticket), in one transaction."""
+        with self._db.session() as session, session.begin():
+            row = session.get(Handoff, handoff_id)
+            if row is None:
+                raise HandoffError(f"no handoff {handoff_id}")
+            row.context_json = json.dumps(change(json.loads(row.context_json)), ensure_ascii=False)
 
     def _next_number(self, now: datetime) -> str:
         prefix = f"HD{now:%y%m%d}"
@@ -82,6 +105,19 @@ class HandoffQueue:
             if row is None:
                 raise HandoffError(f"no handoff {handoff_id}")
             return json.loads(row.context_json)
+
+    def summaries(self, handoff_ids: List[int]) -> Dict[int, Dict[str, str]]:
+        """The summary of each handoff in every language it has (the list shows the console's language)."""
+        if not handoff_ids:
+            return {}
+        with self._db.session() as session:
+            rows = session.execute(select(Handoff.id, Handoff.context_json).where(Handoff.id.in_(handoff_ids))).all()
+        found: Dict[int, Dict[str, str]] = {}
+        for handoff_id, context_json in rows:
+            summary = (json.loads(context_json or "{}") or {}).get("summary")
+            if isinstance(summary, dict):
+                found[handoff_id] = {str(k): str(v) for k, v in summary.items()}
+        return found
 
     def open_for(self, conversation_id: str) -> Optional[HandoffView]:
         with self._db.session() as session:

@@ -21,9 +21,12 @@ _IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f]+")
 # `<` that opens an HTML tag, comment, declaration or processing instruction, or an autolink
 # (`<javascript:…>`, `<https://…>`, `<a@b.c>`): each begins with a letter, `/`, `!` or `?`.
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
-# `]` before `(` (an inline link or image; permissive parsers allow blanks, even a line break, between)
-# or right before `:` (a reference definition, which reference links `[x][id]` and `[id]` use).
-_LINK_JOINT = re.compile(r"\](?:[ \t]*\n?[ \t]*(\()|(:))")
+# Whitespace as the widget's parser (JavaScript's `\s`) reads it: any Unicode space or line break, the
+# full-width space U+3000, no-break spaces, \f, \v, \r and the byte-order mark.
+_BLANKS = "[\\s\\ufeff]*"
+# `]` before `(` (an inline link or image; permissive parsers allow any whitespace, even line breaks,
+# between) or right before `:` (a reference definition, which reference links `[x][id]` and `[id]` use).
+_LINK_JOINT = re.compile(r"\](?:" + _BLANKS + r"(\()|(:))")
 
 
 def safe_markdown(text: str) -> str:
@@ -62,7 +65,7 @@ def _is_safe(destination: str) -> bool:
 def _inline_destination(text: str, start: int) -> Optional[str]:
     """The destination of an inline link whose `(` ends just before `start`: `<…>`, or up to
     whitespace or the `)` that balances; None when there is none to read."""
-    rest = text[start:].lstrip(" \t\n")
+    rest = re.sub("^" + _BLANKS, "", text[start:])
     if rest.startswith("<"):
         end = rest.find(">")
         return rest[1:end] if end > 0 else None
@@ -79,7 +82,7 @@ def _inline_destination(text: str, start: int) -> Optional[str]:
 
 def _definition_destination(text: str, start: int) -> Optional[str]:
     """The destination of a reference definition `[label]: destination` (it may begin on the next line)."""
-    match = re.match(r"[ \t]*\n?[ \t]*(<[^>\n]*>|\S+)", text[start:])
+    match = re.match(_BLANKS + r"(<[^>\n]*>|\S+)", text[start:])
     if match is None:
         return None
     destination = match.group(1)

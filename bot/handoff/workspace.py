@@ -1,13 +1,14 @@
 """The agent console's use cases, one method each: signing in, what the console shows (the overview,
 one handoff, its messages, the canned replies), what an agent does (claim, reply, note, resolve,
-hand back) and what only an admin does (list, add, deactivate and reactivate agents). Each returns
+hand back) and what only an admin does (list, add, deactivate and reactivate agents; assign an overdue
+ticket or callback request to an agent). Each returns
 plain dataclasses or raises a `WorkspaceError` that says why; the web layer only turns them into HTTP.
 
 Sign-in is throttled per username and per client address (`bot.handoff.login_throttle`) and runs
 on the password executor (`bot.handoff.passwords`), never on the executor the other calls share."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -17,11 +18,13 @@ from bot.handoff.agents import AgentError, AgentView, TeamMember, is_admin
 from bot.handoff.canned import load_canned_replies
 from bot.handoff.claims import ClaimResult, CloseResult, HandoffClaims
 from bot.handoff.desk import Availability, HandoffDesk
+from bot.handoff.followups import FollowUpError, OverdueCallback, OverdueTicket, is_overdue
 from bot.handoff.gateway import TranscriptReader
 from bot.handoff.login_throttle import DEFAULT_MAX_FAILURES, LoginThrottle
 from bot.handoff.outbox import ReplyDelivery, ReplyView
 from bot.handoff.passwords import WeakPasswordError, password_executor
 from bot.handoff.records import HandoffError, HandoffView, is_owned_by
+from bot.handoff.ticket_orders import OrderOption, TicketOrders
 from bot.storage.models import utcnow
 
 
@@ -65,11 +68,14 @@ class SignedIn:
 
 @dataclass(frozen=True)
 class HandoffCard:
-    """A handoff as a list shows it: with its priority and waiting time at the moment of asking."""
+    """A handoff as a list shows it: with its priority and waiting time at the moment of asking, and, for a
+    callback request or a handoff about a complaint, the deadline it is due by and whether it has passed."""
 
     handoff: HandoffView
     priority: int
     waiting_s: int
+    due_at: Optional[datetime] = None
+    overdue: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,8 @@ class Overview:
     team: List[TeamMember]
     availability: Availability
     satisfaction: Dict[str, Any]
+    overdue_tickets: List[OverdueTicket] = field(default_factory=list)
+    summaries: Dict[int, Dict[str, str]] = field(default_factory=dict)  # handoff id -> summary per language
 
 
 @dataclass(frozen=True)
@@ -100,13 +108,15 @@ class ReplyResult:
 
 class AgentWorkspace:
     def __init__(self, desk: HandoffDesk, claims: HandoffClaims, delivery: ReplyDelivery,
-                 transcript: TranscriptReader, canned_path: Path, throttle: Optional[LoginThrottle] = None) -> None:
+                 transcript: TranscriptReader, canned_path: Path, throttle: Optional[LoginThrottle] = None,
+                 ticket_orders: Optional[TicketOrders] = None) -> None:
         self._desk = desk
         self._claims = claims
         self._delivery = delivery
         self._transcript = transcript
         self._canned_path = canned_path
         self._throttle = throttle or LoginThrottle(DEFAULT_MAX_FAILURES)
+        self._ticket_orders = ticket_orders
 
     # signing in -------------------------------------------------------------------------------
     async def sign_in(self, username: str, password: str, address: str) -> Optional[SignedIn]:
@@ -170,6 +180,26 @@ class AgentWorkspace:
         delivered = (await run_blocking(self._desk.outbox.get_reply, reply.id)).delivered_at is not None
         return ReplyResult(reply.id, delivered)
 
+    async def order_options(self, handoff_id: int) -> List[OrderOption]:
+        """The customer's recent orders, to put one on a ticket (none for a guest, who gives the number)."""
+        handoff = await self._existing(handoff_id)
+        if self._ticket_orders is None:
+            return []
+        return await run_blocking(self._ticket_orders.options, handoff)
+
+    async def attach_order(self, agent: AgentView, handoff_id: int, ticket_number: str, order_number: str) -> str:
+        """Puts the customer's order on their ticket (the agent who owns the conversation only); returns the
+        order's number as stored. `Invalid` when the order is not the customer's or the ticket not theirs."""
+        handoff = await self._own(agent.id, handoff_id)
+        if self._ticket_orders is None:
+            raise Invalid("tickets cannot be changed here")
+        try:
+            ticket = await run_blocking(self._ticket_orders.attach, handoff, ticket_number, order_number,
+                                        f"agent:{agent.username}")
+        except HandoffError as error:
+            raise Invalid(str(error)) from None
+        return str(ticket.order_number)
+
     async def note(self, agent_id: int, handoff_id: int, text: str) -> None:
         await self._existing(handoff_id)
         try:
@@ -211,6 +241,26 @@ class AgentWorkspace:
             await self._claims.tell_rasa(handoff_id)
         return requeued
 
+    async def assign_ticket(self, acting: AgentView, number: str, agent_id: int) -> OverdueTicket:
+        """An admin names the agent who follows up an open ticket (recorded in its history)."""
+        _admin_only(acting)
+        try:
+            return await run_blocking(self._desk.followups.assign_ticket, number, agent_id, acting.username)
+        except LookupError as error:
+            raise NotFound(str(error)) from None
+        except FollowUpError as error:
+            raise Invalid(str(error)) from None
+
+    async def assign_callback(self, acting: AgentView, number: str, agent_id: int) -> OverdueCallback:
+        """An admin names the agent who is to call a waiting callback request (by handoff number) back."""
+        _admin_only(acting)
+        try:
+            return await run_blocking(self._desk.followups.assign_callback, number, agent_id)
+        except LookupError as error:
+            raise NotFound(str(error)) from None
+        except FollowUpError as error:
+            raise Invalid(str(error)) from None
+
     async def close(self, agent_id: int, handoff_id: int, outcome: str) -> CloseResult:
         """Resolve (``resolved``) or hand back to the bot (``returned``)."""
         await self._own(agent_id, handoff_id)
@@ -232,9 +282,17 @@ class AgentWorkspace:
             raise Refused("this conversation is not yours")
         return handoff
 
-    def _card(self, handoff: HandoffView, now: datetime) -> HandoffCard:
+    def _card(self, handoff: HandoffView, now: datetime,
+              ticket_deadlines: Optional[Dict[str, Optional[datetime]]] = None) -> HandoffCard:
         waiting = int(((handoff.claimed_at or now) - handoff.created_at).total_seconds())
-        return HandoffCard(handoff, self._desk.queue.priority_of(handoff, now), waiting)
+        if handoff.status == "callback":
+            due: Optional[datetime] = self._desk.followups.callback_due(handoff.created_at)
+        else:
+            deadlines = (ticket_deadlines if ticket_deadlines is not None
+                         else self._desk.followups.ticket_deadlines([handoff.ticket_number or ""]))
+            due = deadlines.get(handoff.ticket_number or "")
+        return HandoffCard(handoff, self._desk.queue.priority_of(handoff, now), waiting, due,
+                           is_overdue(due, handoff.status in ("queued", "claimed", "callback"), now))
 
     def _owner_name(self, handoff: Optional[HandoffView]) -> Optional[str]:
         owner = self._desk.agents.get(handoff.agent_id) if handoff and handoff.agent_id else None
@@ -258,13 +316,17 @@ class AgentWorkspace:
     def _overview(self, agent_id: int, now: datetime) -> Overview:
         desk = self._desk
         desk.agents.heartbeat(agent_id, now)
+        queue, mine, callbacks = desk.queue.queued(now), desk.queue.of_agent(agent_id), desk.queue.callbacks()
+        deadlines = desk.followups.ticket_deadlines(h.ticket_number or "" for h in queue + mine)
         return Overview(
-            queue=[self._card(h, now) for h in desk.queue.queued(now)],
-            mine=[self._card(h, now) for h in desk.queue.of_agent(agent_id)],
-            callbacks=[self._card(h, now) for h in desk.queue.callbacks()],
+            queue=[self._card(h, now, deadlines) for h in queue],
+            mine=[self._card(h, now, deadlines) for h in mine],
+            callbacks=[self._card(h, now, deadlines) for h in callbacks],
             team=desk.agents.team(now),
             availability=desk.availability(now),
             satisfaction=desk.survey.summary(),
+            overdue_tickets=desk.followups.overdue_tickets(now),
+            summaries=desk.queue.summaries([h.id for h in queue + mine + callbacks]),
         )
 
     def _detail(self, handoff_id: int) -> HandoffDetail:

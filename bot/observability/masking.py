@@ -6,7 +6,9 @@ import re
 from typing import Any
 
 _ID_CARD = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
-_CN_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+# A mainland mobile number as people write it: 13812345678, 138 1234 5678, 138-1234-5678, with or without
+# the country code (8613812345678, +86 138 1234 5678, 0086-138-1234-5678). The prefix and first three stay.
+_CN_MOBILE = re.compile(r"(?<![\d+])((?:(?:\+|00)?86[ \-]?)?1[3-9]\d)[ \-]?\d{4}[ \-]?(\d{4})(?!\d)")
 _INTL_PHONE = re.compile(r"(?<![\w])(\+\d{2,3})[\d \-]{4,10}(\d{3})(?!\d)")
 _EMAIL = re.compile(r"\b([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*(@[A-Za-z0-9.-]+\.[A-Za-z]{2,})\b")
 

@@ -6,8 +6,8 @@ from typing import Dict, List
 from urllib.parse import quote, urlsplit
 
 from bot.customers.demo_loader import load_demo_store
+from bot.identity.secrets_setup import with_secrets
 from bot.runtime.environment import child_environment, model_path, rasa_command, venv_bin, write_endpoints
-from bot.runtime.secrets_setup import with_secrets
 from bot.runtime.supervisor import Supervisor
 from bot.runtime.training import ensure_model
 from bot.settings import Settings
@@ -85,7 +85,7 @@ def rasa_server_environment(env: Dict[str, str]) -> Dict[str, str]:
 
 def start_assistant(settings: Settings, supervisor: Supervisor, train: bool = True) -> RunningAssistant:
     """Database, model, then the three servers, each answering before the next starts. Secrets are filled
-    first (production refuses to start without them: ProductionRefused)."""
+    first (RunRefused: production without them, or demo mode on a public address)."""
     settings = with_secrets(settings)
     prepare_database(settings)
     if train:

@@ -71,10 +71,34 @@ def _v6_reply_failures_and_wechat_recovery(connection: Connection) -> None:
     _add_index(connection, "wechat_inbound", "state")
 
 
+def _v7_service_metrics(connection: Connection) -> None:
+    """Service metrics (issue #14): conversations folded from Rasa's events, who follows up an overdue ticket,
+    which handoffs were callback requests, and indexes on the times the figures are counted by."""
+    from bot.storage.models import MetricsCell, MetricsConversation, MetricsState
+
+    for model in (MetricsConversation, MetricsCell, MetricsState):
+        model.__table__.create(connection, checkfirst=True)
+    _add_column(connection, "tickets", "assigned_agent_id", "INTEGER")
+    _add_index(connection, "tickets", "assigned_agent_id")
+    _add_column(connection, "handoffs", "callback_requested", "BOOLEAN NOT NULL DEFAULT FALSE")
+    connection.exec_driver_sql("UPDATE handoffs SET callback_requested = TRUE "
+                               "WHERE status = 'callback' OR callback_message IS NOT NULL")
+    for table in ("tickets", "handoffs", "kb_queries", "kb_feedback", "satisfaction_ratings"):
+        _add_index(connection, table, "created_at")
+
+
+def _v8_guest_check_failures(connection: Connection) -> None:
+    """Wrong phone digits for an order or a ticket, counted per number across conversations (security review
+    of issue #11)."""
+    from bot.storage.models import GuestCheckFailure
+
+    GuestCheckFailure.__table__.create(connection, checkfirst=True)
+
+
 # Append new steps; never edit or reorder released ones.
 MIGRATIONS: List[Callable[[Connection], None]] = [
     _v1_initial, _v2_knowledge_base_records, _v3_tickets, _v4_handoff, _v5_wechat,
-    _v6_reply_failures_and_wechat_recovery,
+    _v6_reply_failures_and_wechat_recovery, _v7_service_metrics, _v8_guest_check_failures,
 ]
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Float,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -89,7 +90,7 @@ class KbQuery(Base):
     outcome = Column(String(16), nullable=False)  # answered | choices | unanswered | chosen
     entry_id = Column(String(64))
     score = Column(Float)
-    created_at = Column(DateTime, nullable=False, default=utcnow)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
 
 
 class KbFeedback(Base):
@@ -102,7 +103,7 @@ class KbFeedback(Base):
     entry_id = Column(String(64), nullable=False, index=True)
     question = Column(Text)
     helpful = Column(Boolean, nullable=False)
-    created_at = Column(DateTime, nullable=False, default=utcnow)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
 
 
 class Ticket(Base):
@@ -128,7 +129,10 @@ class Ticket(Base):
     sla_due_at = Column(DateTime, nullable=False)
     escalated = Column(Boolean, nullable=False, default=False)
     escalation_reason = Column(String(64))
-    created_at = Column(DateTime, nullable=False, default=utcnow)
+    # Who is to follow it up, when an admin assigned it (service metrics: overdue tickets). An agent's id; no
+    # foreign key, because this table is created (migration 3) before the agents' (migration 4).
+    assigned_agent_id = Column(Integer, index=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
     updated_at = Column(DateTime, nullable=False, default=utcnow)
 
 
@@ -194,9 +198,11 @@ class Handoff(Base):
     ticket_number = Column(String(16))
     context_json = Column(Text, nullable=False)
     callback_message = Column(Text)
+    # Asked for while nobody was available (a callback request), whatever its status now.
+    callback_requested = Column(Boolean, nullable=False, default=False)
     # What Rasa has still to be told (claimed: pause; resolved/returned: resume), until it has been.
     rasa_pending = Column(String(16), index=True)
-    created_at = Column(DateTime, nullable=False, default=utcnow)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
     claimed_at = Column(DateTime)
     closed_at = Column(DateTime)
 
@@ -241,7 +247,7 @@ class SatisfactionRating(Base):
     handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="SET NULL"), index=True)
     score = Column(Integer, nullable=False)
     comment = Column(Text)
-    created_at = Column(DateTime, nullable=False, default=utcnow)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
 
 
 class WeChatInbound(Base):
@@ -270,3 +276,117 @@ class WeChatOptions(Base):
     openid = Column(String(128), primary_key=True)
     options_json = Column(Text, nullable=False)
     updated_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class MetricsConversation(Base):
+    """One conversation (a Rasa session of one sender) folded from Rasa's `events` table, so that the service
+    metrics read 100,000 conversations instead of a million events (`bot.metrics.conversations`). Times are
+    seconds since the epoch, as Rasa stores them; the day, weekday and hour are in the business's time zone."""
+
+    __tablename__ = "metrics_conversations"
+    __table_args__ = (
+        UniqueConstraint("sender_id", "first_event_id", name="uq_metrics_conversation_session"),
+        Index("ix_metrics_conversations_day", "local_day", "channel", "language"),
+    )
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    first_event_id = Column(Integer, nullable=False)
+    last_event_id = Column(Integer, nullable=False)
+    channel = Column(String(16), nullable=False)  # web | wechat | rest | other (from the sender id)
+    language = Column(String(8), nullable=False)
+    first_ts = Column(Float, nullable=False)
+    started_ts = Column(Float)  # the first customer message; None: the customer never wrote
+    last_ts = Column(Float, nullable=False, index=True)
+    local_day = Column(String(10))  # YYYY-MM-DD of started_ts
+    weekday = Column(Integer)  # 0 = Monday
+    hour = Column(Integer)
+    customer_messages = Column(Integer, nullable=False, default=0)
+    bot_messages = Column(Integer, nullable=False, default=0)
+    agent_messages = Column(Integer, nullable=False, default=0)
+    misses = Column(Integer, nullable=False, default=0)  # customer turns answered "I did not understand"
+    last_turn_missed = Column(Boolean, nullable=False, default=False)
+    waiting_at_end = Column(Boolean, nullable=False, default=False)  # still queued for a person at its end
+    peak_mood = Column(String(8), nullable=False, default="calm")
+    last_mood = Column(String(8), nullable=False, default="calm")
+    first_angry_ts = Column(Float)
+    handoff_id = Column(Integer)  # the first handoff asked for in it
+    handoff_ts = Column(Float)
+    tickets = Column(Integer, nullable=False, default=0)  # complaint tickets filed in it
+    next_started_ts = Column(Float)  # the same sender's next conversation
+    # The bot's reply times, counted in the buckets of bot.metrics.conversations.REPLY_BUCKETS_S.
+    reply_b0 = Column(Integer, nullable=False, default=0)
+    reply_b1 = Column(Integer, nullable=False, default=0)
+    reply_b2 = Column(Integer, nullable=False, default=0)
+    reply_b3 = Column(Integer, nullable=False, default=0)
+    reply_b4 = Column(Integer, nullable=False, default=0)
+    reply_b5 = Column(Integer, nullable=False, default=0)
+    reply_b6 = Column(Integer, nullable=False, default=0)
+    reply_b7 = Column(Integer, nullable=False, default=0)
+    reply_b8 = Column(Integer, nullable=False, default=0)
+    reply_b9 = Column(Integer, nullable=False, default=0)
+
+
+class MetricsCell(Base):
+    """The conversations of one day, hour, channel, language and worst mood, summed as if each were long over
+    (`bot.metrics.cube`): the page reads these few thousand rows, and corrects only the last day's conversations
+    for the moment of asking."""
+
+    __tablename__ = "metrics_cells"
+    __table_args__ = (Index("ix_metrics_cells_day", "local_day", "channel", "language"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    local_day = Column(String(10), nullable=False)
+    hour = Column(Integer, nullable=False)
+    channel = Column(String(16), nullable=False)
+    language = Column(String(8), nullable=False)
+    peak_mood = Column(String(8), nullable=False)
+    conversations = Column(Integer, nullable=False, default=0)
+    customer_messages = Column(Integer, nullable=False, default=0)
+    bot_messages = Column(Integer, nullable=False, default=0)
+    agent_messages = Column(Integer, nullable=False, default=0)
+    contained = Column(Integer, nullable=False, default=0)
+    handed = Column(Integer, nullable=False, default=0)
+    ended = Column(Integer, nullable=False, default=0)
+    settled = Column(Integer, nullable=False, default=0)
+    contained_no_return = Column(Integer, nullable=False, default=0)
+    after_miss = Column(Integer, nullable=False, default=0)
+    while_waiting = Column(Integer, nullable=False, default=0)
+    calmed = Column(Integer, nullable=False, default=0)
+    left = Column(Integer, nullable=False, default=0)
+    ongoing = Column(Integer, nullable=False, default=0)
+    angry_decided = Column(Integer, nullable=False, default=0)
+    angry_in_time = Column(Integer, nullable=False, default=0)
+    reply_b0 = Column(Integer, nullable=False, default=0)
+    reply_b1 = Column(Integer, nullable=False, default=0)
+    reply_b2 = Column(Integer, nullable=False, default=0)
+    reply_b3 = Column(Integer, nullable=False, default=0)
+    reply_b4 = Column(Integer, nullable=False, default=0)
+    reply_b5 = Column(Integer, nullable=False, default=0)
+    reply_b6 = Column(Integer, nullable=False, default=0)
+    reply_b7 = Column(Integer, nullable=False, default=0)
+    reply_b8 = Column(Integer, nullable=False, default=0)
+    reply_b9 = Column(Integer, nullable=False, default=0)
+
+
+class MetricsState(Base):
+    """Where the folding of Rasa's events into conversations stands (the last event id read, the time zone)."""
+
+    __tablename__ = "metrics_state"
+
+    key = Column(String(64), primary_key=True)
+    value = Column(String(255), nullable=False)
+
+
+class GuestCheckFailure(Base):
+    """A guest's wrong phone digits for an order or a ticket number (bot/customers/guest_lockout.py), counted
+    per number across every conversation and channel: after BOT_GUEST_CHECK_MAX_FAILURES in a day, guests can
+    no longer check that number. Rows older than the day are deleted as new ones come."""
+
+    __tablename__ = "guest_check_failures"
+    __table_args__ = (Index("ix_guest_check_failures_number", "kind", "number", "created_at"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    kind = Column(String(8), nullable=False)  # order | ticket
+    number = Column(String(32), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)

@@ -5,7 +5,8 @@ query records, WeChat dedupe rows and numbered options, agents' internal notes a
 handoffs, expired console sessions. Anonymised, so that the figures stay countable: closed handoffs
 (who and what removed; number, reason, priority, status and times kept), the questions of
 knowledge-base feedback, ratings' comments, and resolved or closed complaint tickets (description,
-phone, callback time). Open work (queued or claimed handoffs, callbacks, open tickets) is never touched.
+phone, callback time), and the service metrics' conversations (their sender id; the counts stay). Open work
+(queued or claimed handoffs, callbacks, open tickets) is never touched.
 BOT_RETENTION_DAYS=0, the default, keeps everything."""
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from sqlalchemy.engine import Connection
 
 from bot.storage.database import Database
 from bot.storage.models import (
-    AgentReply, AgentSession, Handoff, HandoffNote, KbFeedback, KbQuery, SatisfactionRating, Ticket, TicketEvent,
-    WeChatInbound, WeChatOptions, utcnow,
+    AgentReply, AgentSession, Handoff, HandoffNote, KbFeedback, KbQuery, MetricsConversation, SatisfactionRating,
+    Ticket, TicketEvent, WeChatInbound, WeChatOptions, utcnow,
 )
 
 ANONYMISED = "anonymised"
@@ -50,7 +51,7 @@ class _Step:
 
 
 def _steps(cutoff: datetime, now: datetime) -> List[_Step]:
-    handoffs, tickets = Handoff.__table__, Ticket.__table__
+    handoffs, tickets, conversations = Handoff.__table__, Ticket.__table__, MetricsConversation.__table__
     closed_handoffs = sa.select(handoffs.c.id).where(handoffs.c.status.in_(CLOSED_HANDOFFS))
     closed_tickets = sa.select(tickets.c.id).where(tickets.c.status.in_(CLOSED_TICKETS))
     epoch_cutoff = cutoff.replace(tzinfo=timezone.utc).timestamp()
@@ -87,6 +88,9 @@ def _steps(cutoff: datetime, now: datetime) -> List[_Step]:
               sa.and_(tickets.c.status.in_(CLOSED_TICKETS), tickets.c.updated_at < cutoff,
                       tickets.c.conversation_id != ANONYMISED),
               {"conversation_id": ANONYMISED, "description": "", "phone": None, "callback_time": None}),
+        _Step("service metrics' conversations (anonymised)", conversations,
+              sa.and_(conversations.c.last_ts < epoch_cutoff, conversations.c.sender_id.notlike(f"%:{ANONYMISED}")),
+              {"sender_id": conversations.c.channel + f":{ANONYMISED}"}),
         _Step("expired console sessions", AgentSession.__table__, AgentSession.__table__.c.expires_at < now),
     ]
 

@@ -6,22 +6,25 @@ import asyncio
 import json
 import logging
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Awaitable, Callable, Dict, Optional
 
 import aiohttp
 from aiohttp import web
 
 from bot.rasa.http_api import RasaConversations
 from bot.services import Services
-from bot.settings import Settings
+from bot.settings import Settings, parse_service_hours
 from bot.web import demo_sign_in
+from bot.web.chart_asset import chart_script
 from bot.web.console_api import WORKSPACE, ConsoleApi
-from bot.web.webchat_asset import webchat_script
+from bot.web.metrics_api import MetricsApi
+from bot.web.webchat_asset import webchat_bundle
 
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 RELAY_TASK = web.AppKey("relay_task", asyncio.Task)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 # The console shows what customers wrote: nothing but our own script and styles may run or load there,
@@ -42,10 +45,32 @@ def store_policy(settings: Settings) -> str:
 
 def _page(name: str, settings: Settings, policy: str, headers: Optional[Dict[str, str]] = None) -> web.Response:
     html = (STATIC / name).read_text(encoding="utf-8")
-    config = {"socketUrl": settings.rasa_url, "defaultLanguage": settings.default_language}
+    config = {"socketUrl": settings.rasa_url, "defaultLanguage": settings.default_language,
+              "serviceHours": parse_service_hours(settings.service_hours, settings.service_days).describe()}
     html = html.replace("/*BOT_CONFIG*/null", json.dumps(config))
     return web.Response(text=html, content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-store", "Content-Security-Policy": policy, **(headers or {})})
+
+
+# Pages are served by their own routes, with their own policies; under /static/ a page would be served with
+# none (and could be framed), so documents that can run script are not served from there at all.
+_NOT_STATIC = (".html", ".htm", ".xhtml", ".shtml", ".svg", ".xml")
+
+
+@web.middleware
+async def _no_pages_under_static(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """404 for /static/<page>: /console/ and / serve those pages, with their Content-Security-Policy."""
+    if request.path.startswith("/static/") and request.path.rstrip("/").lower().endswith(_NOT_STATIC):
+        raise web.HTTPNotFound(text="not found")
+    return await handler(request)
+
+
+async def _static_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Static files carry the console's policy too: whatever one is, it runs nothing and is framed nowhere."""
+    if request.path.startswith("/static/"):
+        response.headers.setdefault("Content-Security-Policy", CONSOLE_POLICY)
+        for name, value in CONSOLE_HEADERS.items():
+            response.headers.setdefault(name, value)
 
 
 async def _no_sniffing(_request: web.Request, response: web.StreamResponse) -> None:
@@ -77,12 +102,23 @@ def create_app(services: Services) -> web.Application:
     async def console(_request: web.Request) -> web.Response:
         return _page("console.html", settings, CONSOLE_POLICY, CONSOLE_HEADERS)
 
+    async def metrics_page(_request: web.Request) -> web.Response:
+        """The service metrics (admins; the page asks the API, which refuses agents), under the console's policy."""
+        return _page("metrics.html", settings, CONSOLE_POLICY, CONSOLE_HEADERS)
+
+    async def charts(_request: web.Request) -> web.StreamResponse:
+        script = chart_script(settings)
+        if script is None:
+            return web.Response(status=503, text="The metrics page's charts are not installed: run `make setup`.")
+        return web.FileResponse(script, headers={"Content-Type": "application/javascript",
+                                                 "Cache-Control": "max-age=86400"})
+
     async def webchat(_request: web.Request) -> web.StreamResponse:
-        script = webchat_script(settings)
+        script = webchat_bundle(settings)
         if script is None:
             return web.Response(status=503, text="The website chat is not installed: run `make setup`.")
-        return web.FileResponse(script, headers={"Content-Type": "application/javascript",
-                                                 "Cache-Control": "max-age=3600"})
+        return web.Response(body=script, headers={"Content-Type": "application/javascript",
+                                                  "Cache-Control": "max-age=3600"})
 
     async def health(_request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
@@ -90,11 +126,16 @@ def create_app(services: Services) -> web.Application:
     app.router.add_get("/", store)
     app.router.add_get("/console", lambda r: web.HTTPFound("/console/"))
     app.router.add_get("/console/", console)
+    app.router.add_get("/console/metrics", metrics_page)
+    app.router.add_get("/vendor/chart.umd.min.js", charts)
     app.router.add_get("/vendor/rasa-webchat.js", webchat)
     app.router.add_get("/healthz", health)
     app.router.add_get("/favicon.ico", lambda _r: web.Response(status=204))
+    app.middlewares.append(_no_pages_under_static)
     app.router.add_static("/static/", STATIC)
+    app.on_response_prepare.append(_static_headers)
     app.router.add_routes(ConsoleApi(settings).routes())
+    app.router.add_routes(MetricsApi(settings, services.service_metrics).routes())
     app.on_response_prepare.append(_no_sniffing)
     app.router.add_routes(demo_sign_in.routes(settings))
     return app

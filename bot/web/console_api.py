@@ -20,13 +20,16 @@ from yarl import URL
 
 from bot.handoff.agents import AgentView
 from bot.handoff.outbox import ReplyView
+from bot.handoff.ticket_orders import order_json
 from bot.handoff.workspace import (
     AgentWorkspace, HandoffCard, Invalid, NotFound, Refused, TakenByAnother, Throttled, WorkspaceError,
 )
 from bot.observability.masking import mask_id
 from bot.settings import Settings
+from bot.web.console_labels import ticket_labels
 
 COOKIE = "cs_console_session"
+MAX_ROW_ID = 2**63 - 1  # the largest id a database row can have (a signed 64-bit integer)
 # Built when the server starts (it needs the event loop's HTTP session to Rasa): see bot.web.app.
 WORKSPACE = web.AppKey("workspace", AgentWorkspace)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -49,11 +52,14 @@ class ConsoleApi:
             web.post("/api/presence", guarded(self.presence)),
             web.get("/api/overview", self.overview),
             web.get("/api/canned", self.canned),
+            web.get("/api/labels", self.labels),
             web.get(r"/api/handoffs/{id:\d+}", self.handoff),
             web.get(r"/api/handoffs/{id:\d+}/messages", self.messages),
             web.post(r"/api/handoffs/{id:\d+}/claim", guarded(self.claim)),
             web.post(r"/api/handoffs/{id:\d+}/reply", guarded(self.reply)),
             web.post(r"/api/handoffs/{id:\d+}/note", guarded(self.note)),
+            web.get(r"/api/handoffs/{id:\d+}/orders", self.orders),
+            web.post(r"/api/handoffs/{id:\d+}/attach-order", guarded(self.attach_order)),
             web.post(r"/api/handoffs/{id:\d+}/resolve", guarded(self.resolve)),
             web.post(r"/api/handoffs/{id:\d+}/return", guarded(self.hand_back)),
             web.get("/api/admin/agents", self.agents),
@@ -97,7 +103,11 @@ class ConsoleApi:
 
     @staticmethod
     def _id(request: web.Request) -> int:
-        return int(request.match_info["id"])
+        """The path's id; 404 for one no database row can have (the database would overflow: a 500)."""
+        value = int(request.match_info["id"])
+        if not 0 < value <= MAX_ROW_ID:
+            raise _error(404, "no such id")
+        return value
 
     # sign-in ----------------------------------------------------------------------------------
     async def login(self, request: web.Request) -> web.Response:
@@ -145,11 +155,30 @@ class ConsoleApi:
             "service": {"open": availability.open_now, "hours": availability.hours,
                         "agents_online": availability.agents_online},
             "satisfaction": overview.satisfaction,
+            "summaries": {str(handoff_id): summary for handoff_id, summary in overview.summaries.items()},
+            # Open complaint tickets past their SLA deadline (service metrics, issue #14).
+            "overdue_tickets": [{"number": t.number, "category": t.category, "severity": t.severity,
+                                 "sla_due_at": _iso(t.sla_due_at), "assigned": t.assigned_agent}
+                                for t in overview.overdue_tickets],
         })
 
     async def canned(self, request: web.Request) -> web.Response:
         await self._agent(request)
         return web.json_response({"replies": await self._workspace(request).canned_replies()})
+
+    async def labels(self, request: web.Request) -> web.Response:
+        """The names of ticket categories and severities in the console's languages, and how many of the
+        customer's latest messages make their mood now."""
+        await self._agent(request)
+        # the mood "now": the strongest of the customer's latest messages, as the queue priority counts it
+        return web.json_response({**ticket_labels(), "mood_window": self._settings.emotion_priority_window})
+
+    async def orders(self, request: web.Request) -> web.Response:
+        """The customer's recent orders, to put one on their ticket."""
+        await self._agent(request)
+        with _as_http():
+            options = await self._workspace(request).order_options(self._id(request))
+        return web.json_response({"orders": [order_json(o) for o in options]})
 
     async def handoff(self, request: web.Request) -> web.Response:
         await self._agent(request)
@@ -169,6 +198,8 @@ class ConsoleApi:
             after = int(request.query.get("after", "0"))
         except ValueError:
             raise _error(400, "after must be a number") from None
+        if not 0 <= after <= MAX_ROW_ID:
+            raise _error(400, f"after must be a number from 0 to {MAX_ROW_ID}")
         with _as_http():
             messages = await self._workspace(request).messages(self._id(request), after)
         return web.json_response({"messages": messages})
@@ -186,6 +217,16 @@ class ConsoleApi:
         with _as_http():
             reply = await self._workspace(request).reply(agent.id, self._id(request), text)
         return web.json_response({"id": reply.id, "delivered": reply.delivered}, status=201)
+
+    async def attach_order(self, request: web.Request) -> web.Response:
+        """Puts the customer's order on their ticket: {"ticket_number": "TK…", "order_number": "GD…"}."""
+        agent = await self._agent(request)
+        body = await self._json(request)
+        with _as_http():
+            order = await self._workspace(request).attach_order(
+                agent, self._id(request), str(body.get("ticket_number", "")), str(body.get("order_number", "")))
+        return web.json_response({"ticket_number": str(body.get("ticket_number", "")).upper(),
+                                  "order_number": order})
 
     async def note(self, request: web.Request) -> web.Response:
         agent = await self._agent(request)
@@ -302,6 +343,8 @@ def _card_json(card: HandoffCard) -> Dict[str, Any]:
     data["priority"] = card.priority
     data["waiting_s"] = card.waiting_s
     data["conversation_masked"] = mask_id(handoff.conversation_id)
+    data["due_at"] = _iso(card.due_at)  # a callback's due time, or the SLA deadline of the handoff's ticket
+    data["overdue"] = card.overdue
     return data
 
 

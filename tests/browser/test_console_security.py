@@ -87,6 +87,10 @@ def test_hostile_text_stays_text_in_the_console_and_in_the_widget(assistant, bro
     customer.locator(".rw-response").nth(2).wait_for(timeout=TIMEOUT_MS)
     customer.fill(".rw-new-message", "我要转人工")
     customer.keyboard.press("Enter")
+    # Asked again while waiting: told the place. (Each message while waiting refreshes the context the agent
+    # reads, so the context is poisoned after the last one.)
+    customer.wait_for_selector(", ".join(f".rw-response:has-text('{words}')" for words in (
+        "已经在排队", "已经在为您排队", "位置一直保留", "一空下来就接您")), timeout=TIMEOUT_MS)
 
     item = agent.wait_for_selector("#queue li", timeout=TIMEOUT_MS)  # queued
     with sqlite3.connect(assistant.var_dir / "assistant.db") as db:
@@ -105,11 +109,12 @@ def test_hostile_text_stays_text_in_the_console_and_in_the_widget(assistant, bro
     for selector in ("#detail img", "#detail iframe", "#detail svg", "#detail script", "[onmouseover]", "[onerror]",
                      "[data-x]", "#queue img"):
         assert agent.locator(selector).count() == 0, selector
-    marks = agent.locator("#emotions span")
-    assert marks.count() == 2
-    assert marks.nth(0).get_attribute("class") in (None, "") and marks.nth(1).get_attribute("class") == "angry"
+    # The mood is read from the messages themselves (their checked emotion entities), never from the stored
+    # context: each mark is one of the three known levels.
+    marks = agent.locator("#emotions li")
+    assert marks.count() >= 1
+    assert {marks.nth(i).get_attribute("class") for i in range(marks.count())} <= {"calm", "upset", "angry"}
     marks.nth(0).hover()
-    marks.nth(1).hover()
 
     # The agent's reply with a javascript: link reaches the customer's widget without the link.
     agent.click("#claim")

@@ -146,3 +146,22 @@ def test_resubmitting_does_not_duplicate(assistant):
         assistant.say(sender, "15034567890")
         assistant.say(sender, "随时")
     assert len(tickets(assistant, f"conversation_id = '{assistant.conversation_id(sender)}'")) == 1
+
+
+def test_a_signed_in_angry_customer_taps_the_order_and_the_ticket_has_it(assistant):
+    sender = f"angry-known-{uuid.uuid4().hex[:6]}"
+
+    def wang(text):  # 王芳 (C1001): her two orders are offered as buttons, newest first
+        return assistant.say(sender, text, customer="C1001")
+
+    first = wang("气死我了！！！刚买的耳机就坏了，左耳完全没声音，你们的质量太垃圾了")
+    buttons = [b for m in first for b in m.get("buttons") or []]
+    assert [b["title"].split(" ")[0] for b in buttons] == ["GD2611180002", "GD2610150001", "与订单无关"]
+    assert "手机号" not in joined(first)  # which order first: one tap
+    asks_phone = joined(wang(buttons[0]["payload"]))
+    assert "手机号" in asks_phone or "电话" in asks_phone
+    done = wang("13812345678")
+    ticket_message = next(m["text"] for m in done if TICKET.search(m.get("text", "")))
+    row = tickets(assistant, f"number = '{TICKET.search(ticket_message).group(0)}'")[0]
+    assert row["order_number"] == "GD2611180002" and row["escalated"]
+    assert sum(ticket_message.count(word) for word in APOLOGIES) == 1 and "。 " not in ticket_message

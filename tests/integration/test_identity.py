@@ -60,12 +60,12 @@ def post(assistant, body, token="default", raw=None):
         return error.code, json.loads(error.read() or b"null")
 
 
-def slots(assistant, who):
-    return assistant.tracker(who)["slots"]
+def slots(assistant, who, customer=None):
+    return assistant.tracker(who, customer)["slots"]
 
 
-def user_texts(assistant, who):
-    return [e.get("text") for e in assistant.tracker(who)["events"] if e.get("event") == "user"]
+def user_texts(assistant, who, customer=None):
+    return [e.get("text") for e in assistant.tracker(who, customer)["events"] if e.get("event") == "user"]
 
 
 def asks_for_digits(text, order=WANG_ORDER):
@@ -114,13 +114,27 @@ def test_a_customer_the_store_vouches_for_is_recognised(assistant):
     who = sender()
     reply = joined(assistant.say(who, f"帮我查下订单 {WANG_ORDER}", customer="C1001"))
     assert WANG_ITEMS in reply, reply
-    state = slots(assistant, who)
+    state = slots(assistant, who, "C1001")
     assert (state["customer_id"], state["customer_tier"], state["customer_name"]) == ("C1001", "vip", "王芳")
     # The token is checked and dropped: it is not kept in the conversation for anyone to replay.
-    assert assistant.customer_token("C1001")[:20] not in json.dumps(assistant.tracker(who))
-    assert "customer_token" not in json.dumps(assistant.tracker(who))
+    assert assistant.customer_token("C1001")[:20] not in json.dumps(assistant.tracker(who, "C1001"))
+    assert "customer_token" not in json.dumps(assistant.tracker(who, "C1001"))
     # Another customer's order is still not shown to her.
     assert "不在您当前的账户下" in joined(assistant.say(who, "GD2611190007", customer="C1001"))
+
+
+def test_the_same_sender_without_the_token_or_with_another_customers_is_not_her(assistant):
+    """Identity is not fixed when a conversation starts: a later message of the same sender with no token,
+    or with another customer's, is another conversation, which is not hers."""
+    who = sender()
+    assert WANG_ITEMS in joined(assistant.say(who, f"帮我查下订单 {WANG_ORDER}", customer="C1001"))
+    for customer in (None, "C1004"):
+        reply = joined(assistant.say(who, f"帮我查下订单 {WANG_ORDER}", customer=customer))
+        assert WANG_ITEMS not in reply and "SF1402938475610" not in reply, (customer, reply)
+        assert slots(assistant, who, customer)["customer_id"] == customer
+        assert user_texts(assistant, who, customer) == [f"帮我查下订单 {WANG_ORDER}"]
+    assert slots(assistant, who, "C1001")["customer_id"] == "C1001"  # hers is still hers, untouched
+    assert len(user_texts(assistant, who, "C1001")) == 1
 
 
 # (c) REST without or with a wrong bearer token; malformed requests ----------------------------------
@@ -149,8 +163,8 @@ def test_a_rest_caller_cannot_reach_a_wechat_or_web_conversation(assistant):
     reply = joined(assistant.say(f"wechat:{WANG_OPENID}", WANG_ORDER))
     assert WANG_ITEMS not in reply and asks_for_digits(reply)
     assert user_texts(assistant, f"wechat:{WANG_OPENID}") == before
-    assert user_texts(assistant, f"rest:tests:wechat:{WANG_OPENID}") == [WANG_ORDER]
-    assert slots(assistant, f"rest:tests:wechat:{WANG_OPENID}")["customer_id"] is None
+    assert user_texts(assistant, f"rest:tests:guest:wechat:{WANG_OPENID}") == [WANG_ORDER]
+    assert slots(assistant, f"rest:tests:guest:wechat:{WANG_OPENID}")["customer_id"] is None
 
     with SocketCustomer(assistant.url) as visitor:
         visitor.say("你好")
@@ -160,7 +174,7 @@ def test_a_rest_caller_cannot_reach_a_wechat_or_web_conversation(assistant):
         time.sleep(2)
         assert visitor.messages()[mark:] == []
     assert user_texts(assistant, visitor.conversation_id) == ["你好"]
-    assert user_texts(assistant, f"rest:tests:{visitor.conversation_id}") == ["转人工"]
+    assert user_texts(assistant, f"rest:tests:guest:{visitor.conversation_id}") == ["转人工"]
 
 
 # (e) socket.io session hijack -------------------------------------------------------------------------
@@ -236,6 +250,23 @@ def test_a_made_up_order_is_refused_like_a_wrong_guess_and_tries_run_out(assista
     again = joined(assistant.say(who, WANG_ORDER))
     assert again in responses("utter_verify_locked")
     assert "已签收" not in joined(assistant.say(who, "5678"))
+
+
+def test_a_guest_who_opens_new_conversations_still_runs_out_of_tries_for_the_number(assistant):
+    """Three tries per conversation, and five per order number a day whatever the conversation: after those,
+    even the right digits get the offer of a person."""
+    order, wrong = "GD2611160011", iter(["1111", "2222", "3333", "4444", "5555"])  # C1007, phone ends in 0123
+    for tries in (3, 2):  # a first conversation used up, then a new one
+        who = sender()
+        assert asks_for_digits(joined(assistant.say(who, f"查一下订单 {order}")), order)
+        for _ in range(tries):
+            answer = joined(assistant.say(who, next(wrong)))
+        assert answer in responses("utter_verify_locked"), answer
+    who = sender()  # a third conversation, with the right digits
+    assert asks_for_digits(joined(assistant.say(who, f"查一下订单 {order}")), order)
+    right = assistant.say(who, "0123")
+    assert joined(right) in responses("utter_verify_locked"), right
+    assert "/request_human" in [b["payload"] for m in right for b in m.get("buttons", [])]
 
 
 def test_english_guests_are_asked_in_english(assistant):

@@ -57,7 +57,7 @@ def test_a_signed_in_customer_is_recognised_and_sees_their_order(assistant):
     # Recognised by the store's signed token (the sender id alone is no identity: tests/integration/test_identity.py).
     reply = texts(assistant.say("wang-shop-session", "帮我查下订单 GD2611180002", customer="C1001"))
     assert any("SF1402938479921" in t for t in reply), reply
-    tracker = assistant.tracker("wang-shop-session")
+    tracker = assistant.tracker("wang-shop-session", customer="C1001")
     assert tracker["slots"]["customer_tier"] == "vip"
     assert tracker["slots"]["language"] == "zh"
 

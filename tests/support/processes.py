@@ -119,14 +119,20 @@ class AssistantProcess:
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())
 
-    def conversation_id(self, sender: str) -> str:
-        """The conversation a REST sender of the tests' integration lands in (ids are namespaced by channel)."""
-        return sender if sender.startswith(("web:", "rest:", "wechat:")) else f"rest:{REST_INTEGRATION}:{sender}"
+    def conversation_id(self, sender: str, customer: Optional[str] = None) -> str:
+        """The conversation a REST sender of the tests' integration lands in, as a guest or signed in as
+        `customer` (ids are namespaced by channel and name the verified customer); a full id is kept."""
+        from bot.identity.conversation_ids import conversation_id, rest_local_id
 
-    def tracker(self, sender: str) -> dict:
-        """The conversation's tracker from Rasa's HTTP API, which needs the token. The id's ":" stays as it
-        is: Rasa's server does not decode the path (a quoted "%3A" would name another, empty conversation)."""
-        conversation = urllib.parse.quote(self.conversation_id(sender), safe=":@")
+        if sender.startswith(("web:", "rest:", "wechat:")):
+            return sender
+        return conversation_id("rest", rest_local_id(REST_INTEGRATION, sender, customer))
+
+    def tracker(self, sender: str, customer: Optional[str] = None) -> dict:
+        """The conversation's tracker from Rasa's HTTP API, which needs the token (`customer`: the one the
+        messages were signed in as, see `say`). The id's ":" stays as it is: Rasa's server does not decode the
+        path (a quoted "%3A" would name another, empty conversation)."""
+        conversation = urllib.parse.quote(self.conversation_id(sender, customer), safe=":@")
         url = f"{self.url}/conversations/{conversation}/tracker?token={urllib.parse.quote(self.rasa_token)}"
         with urllib.request.urlopen(url, timeout=30) as response:
             return json.loads(response.read())

@@ -72,6 +72,18 @@ def test_the_last_active_admin_cannot_be_deactivated(database):
         agents.deactivate(second.id)
 
 
+def test_a_new_password_ends_every_session_of_the_agent(database):
+    agents = AgentDirectory(database)
+    agents.create("li", "小李", "password-1")
+    agents.create("wang", "小王", "password-2")
+    first, second = agents.sign_in("li", "password-1"), agents.sign_in("li", "password-1")
+    other = agents.sign_in("wang", "password-2")
+    agents.set_password("li", "password-new-1")
+    assert agents.agent_for(first) is None and agents.agent_for(second) is None  # a stolen cookie dies with it
+    assert agents.agent_for(other) is not None  # nobody else is signed out
+    assert agents.sign_in("li", "password-1") is None and agents.sign_in("li", "password-new-1") is not None
+
+
 def test_unknown_usernames_cost_one_scrypt_against_a_hash_made_once():
     assert dummy_hash() == dummy_hash() and dummy_hash().startswith("scrypt$")
     assert not verify_password("anything", dummy_hash())

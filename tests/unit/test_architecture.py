@@ -19,7 +19,7 @@ LAYERS: Sequence[Tuple[str, Sequence[str]]] = (
     ("foundation", ("bot", "bot.settings", "bot.text", "bot.observability", "bot.concurrency", "bot.identity",
                     "bot.service_hours", "bot.timekeeping")),
     ("storage", ("bot.storage",)),
-    ("domain", ("bot.customers", "bot.emotion", "bot.kb", "bot.complaints", "bot.handoff")),
+    ("domain", ("bot.customers", "bot.emotion", "bot.kb", "bot.complaints", "bot.handoff", "bot.metrics")),
     ("Rasa boundary", ("bot.rasa",)),
     ("services", ("bot.services",)),
     ("channels, web, actions", ("bot.channels", "bot.web", "actions")),

@@ -16,7 +16,7 @@ from tests.support.fake_rasa import fake_rasa
 HANDOFF_FIELDS = {
     "id", "number", "conversation_id", "channel", "customer_id", "language", "tier", "reason", "summary", "status",
     "agent_id", "ticket_number", "base_priority", "created_at", "claimed_at", "closed_at", "callback_message",
-    "rasa_pending", "priority", "waiting_s", "conversation_masked",
+    "rasa_pending", "priority", "waiting_s", "conversation_masked", "due_at", "overdue",
 }
 
 
@@ -72,7 +72,8 @@ def test_console_api_over_http(database, tmp_settings):
 
             # reading
             status, overview = await li.call("GET", "/api/overview")
-            assert status == 200 and set(overview) == {"queue", "mine", "callbacks", "team", "service", "satisfaction"}
+            assert status == 200 and set(overview) == {"queue", "mine", "callbacks", "team", "service", "satisfaction",
+                                                 "summaries", "overdue_tickets"}
             card = overview["queue"][0]
             assert set(card) == HANDOFF_FIELDS and card["id"] == handoff.id
             assert card["created_at"] == "2026-11-23T00:00:00Z" and card["priority"] > card["base_priority"]
@@ -138,6 +139,37 @@ def test_console_api_over_http(database, tmp_settings):
 
     asyncio.run(scenario())
     executed = [c[2] for c in calls if c[0] == "execute"]
-    assert executed == ["utter_handoff_agent_joined", "action_ask_satisfaction"]
+    assert executed == ["action_agent_joined", "action_ask_satisfaction"]
     said = [c[2][0]["text"] for c in calls if c[0] == "events" and c[2][0]["event"] == "bot"]
     assert said == ["您好，我是小李", "已为您处理"]  # the last words before the survey
+
+
+def test_ids_no_database_row_can_have_are_not_found(database, tmp_settings):
+    """A handoff or agent id past a 64-bit integer would overflow the database: 404 (and 400 for `after`),
+    never a 500."""
+    agents = AgentDirectory(database)
+    agents.create("boss", "老板", "password-0", role="admin")
+    huge = "9" * 30
+
+    async def scenario():
+        rasa, url = await fake_rasa([], {"down": False})
+        services = Services(tmp_settings.with_overrides(rasa_port=int(url.rsplit(":", 1)[1])))
+        server = TestServer(create_app(services))
+        await server.start_server()
+        boss = Agent(server)
+        try:
+            assert (await boss.call("POST", "/api/login", {"username": "boss", "password": "password-0"}))[0] == 200
+            for method, path in (("GET", f"/api/handoffs/{huge}"), ("GET", f"/api/handoffs/{huge}/messages"),
+                                 ("POST", f"/api/handoffs/{huge}/claim"), ("GET", f"/api/handoffs/{2**63}"),
+                                 ("POST", f"/api/admin/agents/{huge}/deactivate")):
+                assert (await boss.call(method, path))[0] == 404, path
+            assert (await boss.call("GET", f"/api/handoffs/0"))[0] == 404
+            status, body = await boss.call("GET", f"/api/handoffs/1/messages?after={huge}")
+            assert status == 400 and "after" in body["error"]
+        finally:
+            await boss.close()
+            await server.close()
+            await rasa.cleanup()
+            services.database.engine.dispose()
+
+    asyncio.run(scenario())

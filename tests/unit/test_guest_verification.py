@@ -146,3 +146,63 @@ def test_the_policy_sends_the_answer_to_the_digits_question_to_the_verify_action
     assert predicted(*asked, UserUttered("运费怎么算")) is None  # something else: the other policies decide
     assert predicted(*asked[:3], ActionExecuted("action_listen"), UserUttered("5678")) is None  # nothing pending
     assert predicted(*asked, UserUttered("5678"), ActionExecuted(VERIFY_ACTION)) == "action_listen"
+
+
+def test_wrong_digits_for_a_number_are_counted_across_conversations_for_a_day(database):
+    from datetime import timedelta
+
+    from bot.customers.guest_lockout import GuestLockout
+
+    lockout = GuestLockout(database, max_failures=5)
+    start = datetime(2026, 11, 23, 10)
+    for minute in range(4):
+        assert not lockout.record_failure("order", "GD2610150001", start + timedelta(minutes=minute))
+    assert not lockout.is_locked("order", "GD2610150001", start + timedelta(minutes=5))
+    assert lockout.record_failure("order", " gd2610150001", start + timedelta(minutes=5))  # the fifth: locked
+    assert lockout.is_locked("order", "GD2610150001", start + timedelta(hours=23))
+    assert not lockout.is_locked("ticket", "GD2610150001", start + timedelta(hours=1))  # per kind and number
+    assert not lockout.is_locked("order", "GD2611180002", start + timedelta(hours=1))
+    assert not lockout.is_locked("order", "GD2610150001", start + timedelta(hours=24, minutes=1))  # a day later
+    lockout.record_failure("order", "GD2611180002", start + timedelta(days=2))  # old rows are cleared as new come
+    from sqlalchemy import func, select
+
+    from bot.storage.models import GuestCheckFailure
+
+    with database.session() as session:
+        assert session.execute(select(func.count()).select_from(GuestCheckFailure)).scalar() == 1
+
+
+def _verify(services, monkeypatch, pending, text, failures=0.0):
+    """Runs the verify action as the action server would, on `services`; returns (responses, events)."""
+    import asyncio
+
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    import actions.guest_verification as action_module
+
+    monkeypatch.setattr(action_module, "get_services", lambda: services)
+    tracker = Tracker("rest:shop:guest:x", {"verification_pending": pending, "verification_failures": failures,
+                                            "language": "zh"},
+                      {"text": text, "intent": {}, "entities": []}, [], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action_module.ActionVerifyPhoneDigits().run(dispatcher, tracker, {}))
+    return [m.get("response") for m in dispatcher.messages], events
+
+
+def test_a_guest_rotating_conversations_is_stopped_by_the_numbers_count(database, tmp_settings, monkeypatch):
+    """Each new conversation has three tries, but the number itself has BOT_GUEST_CHECK_MAX_FAILURES a day:
+    after those, even the right digits are not checked, and the guest is offered a person."""
+    from bot.services import Services
+
+    services = Services(tmp_settings.with_overrides(guest_check_max_failures=5))
+    services.__dict__["database"] = database  # the demo store's database of this test
+    order = "order:GD2610150001"  # 王芳's; her phone ends in 5678
+    for guess in ("0001", "0002", "0003", "0004"):  # four new conversations, one wrong guess each
+        assert _verify(services, monkeypatch, order, guess)[0] == ["utter_verify_failed"]
+    said, events = _verify(services, monkeypatch, order, "0005")
+    assert said == ["utter_verify_locked"]  # the fifth wrong guess today, in a conversation's first try
+    assert ("verification_pending", None) in [(e["name"], e["value"]) for e in events]  # the question is over
+    said, _ = _verify(services, monkeypatch, order, "5678")  # a sixth conversation, with the right digits
+    assert said == ["utter_verify_locked"]
+    assert _verify(services, monkeypatch, "order:GD2611180002", "5678")[0] == ["utter_order_status_brief"]

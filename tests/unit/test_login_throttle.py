@@ -41,3 +41,33 @@ def test_guesses_made_side_by_side_are_counted_as_they_arrive():
     throttle = LoginThrottle(3, clock=Clock())
     started = [throttle.begin("li", f"10.0.0.{n}") for n in range(10)]  # none has been checked yet
     assert started[:3] == [None, None, None] and all(wait is not None for wait in started[3:])
+
+
+def test_a_text_that_cannot_be_a_username_counts_for_the_address_only():
+    throttle = LoginThrottle(2, clock=Clock())
+    huge = "x" * 60_000  # up to the body limit
+    for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+        throttle.failed(huge + address, address)
+        throttle.failed("<script>", address)
+    assert throttle.tracked() == 3  # the three addresses, no 60 kB keys
+    assert throttle.retry_after("li", "10.0.0.4") is None
+    assert throttle.retry_after("li", "10.0.0.1") is not None  # the address is still counted
+
+
+def test_an_address_is_kept_short():
+    throttle = LoginThrottle(2, clock=Clock())
+    throttle.failed("li", "1" * 10_000)
+    throttle.failed("wang", "1" * 10_001)
+    assert throttle.retry_after("zhao", "1" * 45) is not None  # one key, cut to an IPv6 address's length
+
+
+def test_the_number_of_tracked_usernames_and_addresses_is_capped(monkeypatch):
+    import bot.handoff.login_throttle as module
+
+    monkeypatch.setattr(module, "_TRACKED_KEYS", 100)
+    clock = Clock()
+    throttle = LoginThrottle(5, clock=clock)
+    for n in range(1000):  # all within the window: nothing is old enough to forget
+        throttle.failed(f"user{n}", f"10.0.{n // 250}.{n % 250}")
+        assert throttle.tracked() <= 100
+    assert throttle.retry_after("user999", "10.0.3.249") is None  # under the limit: one failure each

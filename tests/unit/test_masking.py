@@ -1,5 +1,7 @@
 import logging
 
+import pytest
+
 from bot.observability.masking import MaskingFilter, mask_id, mask_pii
 
 
@@ -12,8 +14,20 @@ def test_phone_numbers_id_numbers_and_emails_are_masked():
     assert "+447700900123" not in masked
 
 
+@pytest.mark.parametrize("written", [
+    "138 1234 5678", "138-1234-5678", "8613812345678", "+86 138 1234 5678", "+8613812345678",
+    "0086-138-1234-5678", "+86-138 1234-5678",
+])
+def test_phone_numbers_written_with_separators_or_a_country_code_are_masked(written):
+    masked = mask_pii(f"客户电话：{written}，请回电")
+    assert "1234" not in masked, masked
+    assert masked.endswith("****5678，请回电"), masked
+
+
 def test_order_numbers_are_not_mistaken_for_phones():
     assert mask_pii("订单 GD2611180002") == "订单 GD2611180002"
+    for text in ("2026-11-30 02:42:08", "价格 1299 元 共 3 件", "工单 TK2611300001", "1381234567"):
+        assert mask_pii(text) == text
 
 
 def test_ids_are_shortened():

@@ -69,7 +69,7 @@ def test_claim_reply_and_resolve_reach_rasa_after_it_comes_back(database):
 
     calls = run_with_rasa(database, state, scenario)
     assert kinds_of(calls) == [
-        ("events", ["pause", "slot", "slot"]), ("execute", "utter_handoff_agent_joined"), ("events", ["action"]),
+        ("events", ["pause", "slot", "slot"]), ("execute", "action_agent_joined"), ("events", ["action"]),
         ("events", ["bot"]),
         ("events", ["resume", "slot", "slot", "slot"]), ("execute", "action_ask_satisfaction"), ("events", ["action"]),
     ]
@@ -118,7 +118,7 @@ def test_only_the_owner_closes_and_rasa_hears_nothing_of_a_refused_close(databas
 
     calls = run_with_rasa(database, {"down": False}, scenario)
     assert kinds_of(calls) == [
-        ("events", ["pause", "slot", "slot"]), ("execute", "utter_handoff_agent_joined"), ("events", ["action"]),
+        ("events", ["pause", "slot", "slot"]), ("execute", "action_agent_joined"), ("events", ["action"]),
         ("events", ["resume", "slot", "slot", "slot"]), ("execute", "utter_handoff_back_to_bot"),
         ("events", ["action"]),
     ]

@@ -56,6 +56,17 @@ def test_plain_replies_and_http_links_pass_as_typed(text):
     ("<a href=\"javascript:alert(1)\">x</a>", "<a "),
     ("<!-- hidden --><script>alert(1)</script>", "<script"),
     ("\\<b>bold</b>", "<b>"),
+    # Any whitespace the widget's parser skips between `]` and `(`: the full-width space, no-break spaces,
+    # form feed, vertical tab, carriage return, line separators, the byte-order mark.
+    ("[x]\u3000(javascript:alert(1))", "](javascript:"),
+    ("[x]\u00a0(javascript:alert(1))", "](javascript:"),
+    ("[x]\f(javascript:alert(1))", "](javascript:"),
+    ("[x]\v(javascript:alert(1))", "](javascript:"),
+    ("[x]\r(javascript:alert(1))", "](javascript:"),
+    ("[x]\r\n\u3000(javascript:alert(1))", "](javascript:"),
+    ("[x]\u2028(javascript:alert(1))", "](javascript:"),
+    ("[x]\ufeff(javascript:alert(1))", "](javascript:"),
+    ("[x](\u3000javascript:alert(1))", "](javascript:"),
 ])
 def test_other_schemes_and_raw_html_become_text(text, gone):
     safe = safe_markdown(text)
@@ -68,7 +79,7 @@ def test_other_schemes_and_raw_html_become_text(text, gone):
     if gone.startswith("<"):
         assert gone not in safe
     else:  # not even a permissive parser (one that takes "[x] (url)" for a link) finds a link's end
-        assert not re.search(r"(?<!\\)\][ \t]*\n?[ \t]*\(|(?<!\\)\]:", safe), safe
+        assert not re.search(r"(?<!\\)\][\s\ufeff]*\(|(?<!\\)\]:", safe), safe
 
 
 def test_http_links_still_render_as_links():
@@ -84,3 +95,8 @@ def test_an_escape_the_agent_typed_cannot_undo_ours():
     assert safe_markdown("[x]\\](javascript:1)") == "[x]\\](javascript:1)"  # already a bracket: untouched
     assert safe_markdown("[x\\\\](javascript:1)") == "[x\\\\\\](javascript:1)"  # `\\]` is a backslash, then a `]`
     assert safe_markdown("[x] \n (javascript:1)") == "[x\\] \n (javascript:1)"  # blanks between: still a link there
+
+
+def test_http_links_with_unicode_blanks_stay_links():
+    assert safe_markdown("[说明]\u3000(https://shop.example/help)") == "[说明]\u3000(https://shop.example/help)"
+    assert safe_markdown("[说明](\u3000https://shop.example/help)") == "[说明](\u3000https://shop.example/help)"

@@ -1,5 +1,8 @@
 """Secrets of a run: generated once in demo mode, required in production; and how they reach the servers."""
+import os
 import stat
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -8,7 +11,7 @@ from bot.rasa.action_server_guard import presented_token, token_matches
 from bot.rasa.server_entry import with_auth_token
 from bot.runtime.assistant import cors_origins, rasa_server_argv
 from bot.runtime.environment import child_environment, write_endpoints
-from bot.runtime.secrets_setup import ProductionRefused, production_problems, with_secrets
+from bot.identity.secrets_setup import DemoRefused, ProductionRefused, production_problems, with_secrets
 from bot.settings import load_settings
 
 PRODUCTION_SECRETS = {
@@ -73,7 +76,8 @@ def test_rasa_run_gets_the_auth_token_and_the_web_origins_only(tmp_path):
     assert filled.rasa_token not in " ".join(argv)  # not in the process list
     assert argv[argv.index("--cors") + 1:argv.index("--cors") + 3] == ["http://127.0.0.1:8123",
                                                                         "http://localhost:8123"]
-    assert with_auth_token(["run", "--enable-api"], "tok") == ["run", "--enable-api", "--auth-token", "tok"]
+    assert with_auth_token(["run", "--enable-api"], "tok") == ["run", "--enable-api", "--auth-token=tok"]
+    assert with_auth_token(["run"], "-starts-like-an-option") == ["run", "--auth-token=-starts-like-an-option"]
     assert with_auth_token(["train"], "tok") == ["train"]
     assert with_auth_token(["run", "--auth-token", "x"], "tok") == ["run", "--auth-token", "x"]
     configured = settings_for(tmp_path, BOT_CORS_ORIGINS="https://shop.example, https://www.shop.example/")
@@ -94,3 +98,66 @@ def test_child_processes_bind_the_action_server_to_the_configured_interface(tmp_
     exposed = settings_for(tmp_path, BOT_ACTION_HOST="0.0.0.0")
     assert child_environment(exposed)["SANIC_HOST"] == "0.0.0.0"
     assert exposed.action_server_url.startswith("http://127.0.0.1:")  # reached on the loopback address
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "", "192.168.1.20", "shop.example", "::"])
+def test_demo_mode_refuses_an_address_other_machines_can_reach(tmp_path, host):
+    with pytest.raises(DemoRefused) as refused:
+        with_secrets(settings_for(tmp_path, BOT_HOST=host) if host else settings_for(tmp_path).with_overrides(host=""))
+    [problem] = refused.value.problems
+    assert "BOT_DEMO=false" in problem and "127.0.0.1" in problem
+    assert not (tmp_path / "secrets").exists()  # nothing generated for a run that does not start
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
+def test_demo_mode_runs_on_loopback(tmp_path, host):
+    assert with_secrets(settings_for(tmp_path, BOT_HOST=host)).rasa_token
+
+
+def test_production_may_listen_on_every_interface(tmp_path):
+    ready = settings_for(tmp_path, **PRODUCTION_SECRETS, BOT_HOST="0.0.0.0")
+    assert with_secrets(ready) is ready
+
+
+def _server_entry(tmp_path, env, *args, stub_rasa=False):
+    """`python -m bot.rasa.server_entry …` on its own, with Rasa's own command line replaced by a print of the
+    arguments it would get (when `stub_rasa`)."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    environment.update({"BOT_VAR_DIR": str(tmp_path), **env})
+    code = ("import sys, rasa.__main__ as m; m.main = lambda: print('ARGV', sys.argv); "
+            "from bot.rasa.server_entry import main; main()") if stub_rasa else \
+        "from bot.rasa.server_entry import main; main()"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=environment,
+                          timeout=120)
+
+
+def test_the_rasa_server_started_on_its_own_refuses_production_without_secrets(tmp_path):
+    done = _server_entry(tmp_path, {"BOT_DEMO": "false"}, "run", "--enable-api")
+    assert done.returncode == 2, done.stderr
+    assert "Refusing to start in production mode" in done.stderr and "BOT_RASA_TOKEN is not set" in done.stderr
+
+
+def test_the_rasa_server_started_on_its_own_refuses_demo_mode_on_every_interface(tmp_path):
+    done = _server_entry(tmp_path, {}, "run", "--enable-api", "--interface", "0.0.0.0")
+    assert done.returncode == 2 and "Refusing to start in demo mode" in done.stderr, done.stderr
+
+
+def test_the_rasa_server_started_on_its_own_serves_its_api_with_the_generated_token(tmp_path):
+    done = _server_entry(tmp_path, {}, "run", "--enable-api", stub_rasa=True)
+    assert done.returncode == 0, done.stderr
+    argv = done.stdout.split("ARGV", 1)[1]
+    token = (tmp_path / "secrets" / "rasa_token").read_text().strip()
+    assert f"'--auth-token={token}'" in argv  # the same token `bot web` alone reads
+    assert "'--interface', '127.0.0.1'" in argv  # not Rasa's default of every interface
+
+
+def test_a_standalone_run_hands_the_filled_secrets_to_its_own_components(tmp_path):
+    from bot.rasa.server_entry import settings_for_run, with_interface
+
+    environ = {}
+    filled = settings_for_run(settings_for(tmp_path), environ)
+    assert environ["BOT_RASA_TOKEN"] == filled.rasa_token and environ["BOT_ACTION_TOKEN"] == filled.action_token
+    assert environ["BOT_CUSTOMER_TOKEN_SECRET"] == filled.customer_token_secret
+    assert "BOT_HOST" not in environ  # only what was filled
+    assert with_interface(["run", "-i", "10.0.0.1"], "127.0.0.1") == ["run", "-i", "10.0.0.1"]
+    assert with_interface(["train"], "127.0.0.1") == ["train"]

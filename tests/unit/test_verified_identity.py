@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestServer
 from bot.channels.rest_channel import BadRequest, identity_for, integration_for, read_body
 from bot.channels.web_chat import handshake_token, holder_of, message_metadata, resume_or_issue
 from bot.channels.wechat.channel import openid_of
-from bot.identity.conversation_ids import conversation_id, is_plain_local_id, local_id_of
+from bot.identity.conversation_ids import conversation_id, is_plain_local_id, local_id_of, rest_holder, rest_local_id
 from bot.identity.customer_tokens import CustomerTokens
 from bot.identity.session_ids import SessionIds
 from bot.identity.verified import KEY, VerifiedIdentity, identity_in, stamp
@@ -44,6 +44,14 @@ def test_plain_local_ids_are_kept_as_they_are():
     assert not is_plain_local_id("a b") and not is_plain_local_id("") and not is_plain_local_id("x" * 129)
 
 
+def test_a_rest_conversation_id_names_the_verified_customer_or_guest():
+    assert rest_local_id("shop", "s1", None) == "shop:guest:s1"
+    assert rest_local_id("shop", "s1", "C1001") == "shop:C1001:s1" == rest_local_id("shop", "s1", "C1001")
+    odd = {rest_holder(c) for c in ("guest", "C:1", "C 1", "c." + "a" * 24, "x" * 33)}
+    assert len(odd) == 5 and all(h.startswith("c.") and len(h) == 26 for h in odd)  # a digest, never "guest"
+    assert rest_holder("c.abc") != "c.abc"  # an id shaped like a digest is digested too
+
+
 def test_local_ids_come_back_only_from_their_own_channel():
     assert local_id_of("wechat:oABC", "wechat") == "oABC"
     assert local_id_of("rest:tests:wechat:oABC", "wechat") is None
@@ -71,6 +79,21 @@ def test_rest_callers_are_known_by_their_bearer_token():
 def test_malformed_rest_requests_are_refused_with_a_reason(raw, reason):
     with pytest.raises(BadRequest, match=reason):
         read_body(raw)
+
+
+@pytest.mark.parametrize("raw", [
+    b"[" * 100_000 + b"]" * 100_000,  # deeper than Python's JSON reader goes: RecursionError, not ValueError
+    b'{"sender": "s", "message": "hi", "metadata": {"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}",
+    json.dumps({"sender": "s", "message": "hi", "metadata": {"a": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}}).encode(),
+])
+def test_deeply_nested_rest_bodies_are_refused_with_a_reason(raw):
+    with pytest.raises(BadRequest, match="nested too deeply"):
+        read_body(raw)
+
+
+def test_metadata_nested_a_little_passes():
+    assert read_body(b'{"sender": "s", "message": "hi", "metadata": {"cart": [{"sku": [1, 2]}]}}')[2] == {
+        "cart": [{"sku": [1, 2]}]}
 
 
 def test_a_rest_customer_is_signed_in_only_by_a_valid_token():
@@ -110,6 +133,8 @@ def test_a_web_message_carries_its_language_and_the_verified_identity_only():
     assert message_metadata({"language": "fr"}, None) == {KEY: {"channel": "web", "customer_id": None,
                                                                 "external_id": None}}
     assert message_metadata("not json", None)[KEY]["channel"] == "web"
+    nested = "[" * 100_000 + "]" * 100_000  # a customData string Python's JSON reader cannot read (RecursionError)
+    assert message_metadata(nested, "C1004") == {KEY: {"channel": "web", "customer_id": "C1004", "external_id": None}}
 
 
 def test_replies_reach_wechat_only_for_wechat_conversations():
@@ -155,3 +180,42 @@ def test_outside_demo_mode_there_is_no_demo_sign_in(tmp_settings):
     settings = tmp_settings.with_overrides(customer_token_secret=SECRET, demo=False)
     assert _call(_app(settings), "POST", "/api/demo/customer-token", {"customer_id": "C1004"})[0] == 404
     assert _call(_app(settings), "GET", "/api/demo/customers")[0] == 404
+
+
+def test_a_rest_sender_with_another_identity_is_another_conversation(tmp_settings, monkeypatch):
+    """Begun as customer C1001, the same sender with no token or with C1004's token is not C1001's conversation
+    (it would otherwise go on as C1001: the customer is recognised when a conversation starts)."""
+    from sanic import Sanic
+
+    from bot.channels.rest_channel import VerifiedRestInput
+    from tests.support.processes import free_port
+
+    monkeypatch.setattr(Sanic, "test_mode", True)
+    settings = tmp_settings.with_overrides(customer_token_secret=SECRET, rest_tokens="shop:" + "s" * 20)
+    tokens = CustomerTokens(SECRET)
+    heard = []
+
+    async def bot(message):
+        heard.append((message.sender_id, message.metadata[KEY]["customer_id"]))
+
+    async def scenario():
+        app = Sanic("rest-identity-test")
+        app.blueprint(VerifiedRestInput(settings).blueprint(bot), url_prefix="/webhooks/rest")
+        port = free_port()
+        server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
+        await server.startup()
+        try:
+            async with aiohttp.ClientSession(headers={"Authorization": "Bearer " + "s" * 20}) as http:
+                for token in (tokens.issue("C1001"), None, tokens.issue("C1004"), tokens.issue("C1001")):
+                    body = {"sender": "app-user-7", "message": "我的订单"}
+                    if token:
+                        body["metadata"] = {"customer_token": token}
+                    async with http.post(f"http://127.0.0.1:{port}/webhooks/rest/webhook", json=body) as response:
+                        assert response.status == 200
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    asyncio.run(scenario())
+    assert heard == [("rest:shop:C1001:app-user-7", "C1001"), ("rest:shop:guest:app-user-7", None),
+                     ("rest:shop:C1004:app-user-7", "C1004"), ("rest:shop:C1001:app-user-7", "C1001")]

@@ -148,3 +148,45 @@ def test_a_message_cut_off_by_a_crash_is_answered_once_after_the_restart(tmp_set
         assert bot.heard == [("wechat:o-crashed", "运费怎么算？")]
         assert fake.messages_to("o-ancient") == [] and inbox.state("msg:7002") == "failed"
         assert inbox.state("msg:7003") == "failed"
+
+
+class SlowBot(EchoBot):
+    """Answers after WeChat's passive deadline, so the answer goes through the customer-service API."""
+
+    async def __call__(self, message):
+        await asyncio.sleep(0.5)
+        await super().__call__(message)
+
+
+@pytest.mark.parametrize("failure", [asyncio.TimeoutError(), RuntimeError("unexpected 13812345678"),
+                                     KeyError("errcode")])
+def test_a_delivery_that_fails_in_any_way_is_marked_failed_not_left_processing(tmp_settings, database, failure,
+                                                                                caplog):
+    with FakeWeChatServer(APP_ID, SECRET) as fake:
+        settings = settings_for(tmp_settings, fake)
+        inbox = WeChatInbox(database)
+
+        async def scenario():
+            server, channel, url = await serve_channel(settings, SlowBot())
+
+            async def broken(openid, text):
+                raise failure
+
+            channel._api.send_text = broken
+            try:
+                wechat = WeChatSimulator(settings, url, "safe")
+                status, body = await post(url, *wechat.request_for(message_xml("o-slow", "text", "在吗", msg_id=9001)))
+                assert (status, body) == (200, "success")
+                for _ in range(50):
+                    await asyncio.sleep(0.1)
+                    if inbox.state("msg:9001") != "processing":
+                        break
+            finally:
+                await stop(server, channel)
+
+        asyncio.run(scenario())
+        # "processing" would be answered a second time after a restart
+        assert inbox.state("msg:9001") == "failed"
+        assert fake.messages_to("o-slow") == []
+        logged = "\n".join(r.getMessage() for r in caplog.records if "not delivered" in r.getMessage())
+        assert type(failure).__name__ in logged

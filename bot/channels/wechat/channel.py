@@ -28,7 +28,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.replies import TextReply
 
-from bot.channels.wechat.api import CUSTOMER_SERVICE_WINDOW_S, WeChatApi, WeChatApiError
+from bot.channels.wechat.api import CUSTOMER_SERVICE_WINDOW_S, WeChatApi
 from bot.channels.wechat.inbox import WeChatInbox
 from bot.channels.wechat.protocol import (
     BadRequest,
@@ -237,7 +237,7 @@ class WeChatInput(InputChannel):
                 messages = await self._converse(on_new_message, message.openid, message.text)
             except Exception:
                 logger.exception("WeChat message from %s failed again after a restart", mask_id(message.openid))
-                await run_blocking(self._inbox.mark, message.dedupe_key, "failed")
+                await self._mark(message.dedupe_key, "failed")
                 continue
             await self._deliver(message.openid, message.dedupe_key, messages)
 
@@ -258,8 +258,8 @@ class WeChatInput(InputChannel):
         for part in parts:
             try:
                 await self._api.send_text(openid, part)
-            except (WeChatApiError, OSError) as error:
-                logger.error("WeChat message to %s not sent: %s", mask_id(openid), error)
+            except Exception as error:  # WeChat's refusal, the network, a timeout, a bug: log, stop here
+                logger.error("WeChat message to %s not sent: %s", mask_id(openid), _described(error))
                 return
 
     def _deliver_later(self, task: "asyncio.Future", openid: str, dedupe_key: str) -> None:
@@ -267,17 +267,33 @@ class WeChatInput(InputChannel):
         if task.cancelled() or task.exception() is not None:
             logger.error("WeChat message from %s failed: %s", mask_id(openid),
                          None if task.cancelled() else task.exception())
-            self._spawn(run_blocking(self._inbox.mark, dedupe_key, "failed"))
+            self._spawn(self._mark(dedupe_key, "failed"))
             return
         self._spawn(self._deliver(openid, dedupe_key, task.result()))
 
     async def _deliver(self, openid: str, dedupe_key: str, messages: List[Dict[str, Any]]) -> None:
-        first, rest = await self._compose(openid, messages)
-        parts = [p for p in [first, *rest] if p]
+        """Sends the answer through the customer-service API and marks the message ``api``; on any failure
+        (WeChat's refusal, the network, a timeout, our own bug) ``failed``, never left ``processing``, which
+        a restart would answer a second time."""
         try:
-            for part in parts:
+            first, rest = await self._compose(openid, messages)
+            for part in [p for p in [first, *rest] if p]:
                 await self._api.send_text(openid, part)
-            await run_blocking(self._inbox.mark, dedupe_key, "api")
-        except (WeChatApiError, OSError) as error:
-            logger.error("WeChat answer to %s not delivered: %s", mask_id(openid), error)
-            await run_blocking(self._inbox.mark, dedupe_key, "failed")
+        except Exception as error:
+            logger.error("WeChat answer to %s not delivered: %s", mask_id(openid), _described(error))
+            await self._mark(dedupe_key, "failed")
+            return
+        await self._mark(dedupe_key, "api")
+
+    async def _mark(self, dedupe_key: str, state: str) -> None:
+        try:
+            await run_blocking(self._inbox.mark, dedupe_key, state)
+        except Exception as error:  # the database is away: the message stays as it was, said in the log
+            logger.error("WeChat message %s could not be marked %s: %s", mask_id(dedupe_key), state,
+                         _described(error))
+
+
+def _described(error: BaseException) -> str:
+    """An error for the log: its type, and its message (personal data masked by the log filter)."""
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

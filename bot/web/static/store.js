@@ -1,14 +1,19 @@
 // The demo store page: language switch, the demo's "sign in as a customer", and the chat widget.
 // Loaded as a file (the page runs no inline script); its settings come from the JSON block #store-config.
+// The widget's header says who is talking: the assistant, or the agent while one is connected (an agent's
+// messages carry customCss.agent, see bot/channels/web_chat.py); the agent's name is also on their messages.
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("store-config").textContent || "null") || {};
   var texts = {
-    zh: {title: "星河数码客服", subtitle: "小星 · 智能客服，随时可转人工", hint: "请输入您的问题…",
+    zh: {title: "星河数码客服", subtitle: "智能客服小星全天在线 · 人工 {hours}", hint: "请输入您的问题…",
+         agentTitle: "{agent} · 人工客服", agentSubtitle: "星河数码客服正在为您服务",
          guest: "请选择顾客", vip: "VIP", failed: "登录失败，请稍后再试"},
-    en: {title: "Galaxy Digital support", subtitle: "Stella · virtual assistant, a person on request",
+    en: {title: "Galaxy Digital support", subtitle: "Stella (bot) day and night · people {hours}",
+         agentTitle: "{agent} · customer service", agentSubtitle: "A person from Galaxy Digital is helping you",
          hint: "Type your question…", guest: "Choose a customer", vip: "VIP", failed: "Sign-in failed, please try again"}
   };
+  var LOCALES = {zh: "zh-CN", en: "en-US"};
   var CUSTOMER_KEY = "store-demo-customer";  // the signed-in demo customer's id (this tab only)
   var CHAT_KEY = "chat_session";  // where rasa-webchat keeps its session id (params.storage "session")
 
@@ -47,6 +52,68 @@
     return postJson("/api/demo/customer-token", {customer_id: customerId});
   }
 
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (all, key) { return values[key] != null ? String(values[key]) : all; });
+  }
+
+  // Who wrote a message the widget keeps: the agent's name, or null for the assistant.
+  function agentOf(message) {
+    var css = message && (typeof message.get === "function" ? message.get("customCss") : message.customCss);
+    var agent = css && (typeof css.get === "function" ? css.get("agent") : css.agent);
+    return typeof agent === "string" && agent ? agent : null;
+  }
+
+  // Under each message: its time in the page's language (24-hour clock in Chinese), after the agent's name
+  // on an agent's message. The widget calls this once with the time alone, to ask whether to show one.
+  function messageStamp(timestamp, message) {
+    var when = new Date(timestamp), locale = LOCALES[lang];
+    var time = when.toLocaleTimeString(locale, {hour: "2-digit", minute: "2-digit", hour12: lang !== "zh"});
+    var today = when.toDateString() === new Date().toDateString();
+    var date = today ? "" : when.toLocaleDateString(locale, {month: "numeric", day: "numeric"}) + " ";
+    var agent = agentOf(message);
+    return (agent ? agent + " · " : "") + date + time;
+  }
+
+  // The agent talking to the customer now (null: the assistant), from the messages as they arrive and,
+  // after a reload, from the conversation the widget kept.
+  var speaker = null;
+  function lastSpeaker() {
+    try {
+      var kept = JSON.parse(sessionStorage.getItem(CHAT_KEY) || "null");
+      var responses = ((kept && kept.conversation) || []).filter(function (m) { return m && m.sender === "response"; });
+      return responses.length ? agentOf(responses[responses.length - 1]) : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  var chat = null;  // the widget's settings, kept to render it again when the speaker changes
+  function renderChat() {
+    var words = texts[lang];
+    chat.title = speaker ? fill(words.agentTitle, {agent: speaker}) : words.title;
+    chat.subtitle = speaker ? words.agentSubtitle : fill(words.subtitle, {hours: config.serviceHours || "09:00-21:00"});
+    window.WebChat.default(chat, document.getElementById("webchat"));
+  }
+  function heard(message) {
+    var agent = agentOf(message);
+    if (agent !== speaker) {
+      speaker = agent;
+      renderChat();
+    }
+  }
+
+  // A message of spaces only is not a message: the widget would send it; stop it before the widget sees it
+  // (a capturing listener runs before the widget's own) and empty the box.
+  window.addEventListener("submit", function (event) {
+    var form = event.target;
+    var box = form && form.classList && form.classList.contains("rw-sender") ? form.querySelector(".rw-new-message") : null;
+    if (!box || box.value.trim()) { return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, "value").set.call(box, "");
+    box.dispatchEvent(new Event("input", {bubbles: true}));
+  }, true);
+
   function startChat(token) {
     var socketUrl = config.socketUrl;
     if (token) {
@@ -54,19 +121,19 @@
       // handshake's query string, which the assistant's web-chat channel reads too.
       socketUrl = socketUrl.replace(/\/+$/, "") + "/?token=" + encodeURIComponent(token);
     }
-    window.WebChat.default({
-      selector: "#webchat",
+    speaker = lastSpeaker();
+    chat = {
       initPayload: "/greet",
       customData: {language: lang},
       socketUrl: socketUrl,
       socketPath: "/socket.io/",
       protocolOptions: token ? {auth: {token: token}} : {},
-      title: texts[lang].title,
-      subtitle: texts[lang].subtitle,
       inputTextFieldHint: texts[lang].hint,
-      showMessageDate: true,
+      showMessageDate: messageStamp,
+      onSocketEvent: {bot_uttered: heard},
       params: {storage: "session"}
-    }, null);
+    };
+    renderChat();
   }
 
   function showSignedIn(customer) {
