@@ -68,22 +68,8 @@
   var $ = function (id) { return document.getElementById(id); };
   function t(key) { return T[lang][key] || key; }
   function known(value, allowed) { return allowed.indexOf(value) >= 0 ? value : ""; }
-  function str(value) { return value == null ? "" : String(value); }
-
-  /* el("li", {className: "x", text: "…", title: "…"}, [children]): text always as text. */
-  function el(tag, props, children) {
-    var node = document.createElement(tag);
-    props = props || {};
-    if (props.className) { node.className = props.className; }
-    if (props.text != null) { node.textContent = str(props.text); }
-    if (props.title != null) { node.title = str(props.title); }
-    if (props.testid) { node.dataset.testid = props.testid; }
-    (children || []).forEach(function (child) {
-      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    });
-    return node;
-  }
-  function fillWith(node, children) { node.replaceChildren.apply(node, children); }
+  /* Text always as text: static/safe_dom.js. */
+  var str = SafeDom.str, el = SafeDom.el, fillWith = SafeDom.fillWith;
 
   /* Codes the records keep, in words of the console's language ("—" for what is not known). */
   function word(group, code) { var names = t(group); return (names && names[code]) || "—"; }

@@ -37,21 +37,8 @@
   var state = {me: null, report: null, charts: [], agents: [], loading: 0};
   var $ = function (id) { return document.getElementById(id); };
   function t(key) { return T[lang][key] || key; }
-  function str(value) { return value == null ? "" : String(value); }
-
-  function el(tag, props, children) {
-    var node = document.createElement(tag);
-    props = props || {};
-    if (props.className) { node.className = props.className; }
-    if (props.text != null) { node.textContent = str(props.text); }
-    if (props.title != null) { node.title = str(props.title); }
-    if (props.testid) { node.dataset.testid = props.testid; }
-    (children || []).forEach(function (child) {
-      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    });
-    return node;
-  }
-  function fillWith(node, children) { node.replaceChildren.apply(node, children); }
+  /* Text always as text: static/safe_dom.js. */
+  var str = SafeDom.str, el = SafeDom.el, fillWith = SafeDom.fillWith;
 
   function applyTexts() {
     document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
