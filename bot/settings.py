@@ -121,6 +121,15 @@ class Settings:
     metrics_quiet_minutes: int = field(default=60, metadata={"env": "BOT_METRICS_QUIET_MINUTES"})
     metrics_return_hours: int = field(default=24, metadata={"env": "BOT_METRICS_RETURN_HOURS"})
     metrics_empathy_minutes: int = field(default=10, metadata={"env": "BOT_METRICS_EMPATHY_MINUTES"})
+    # Cluster mode (issue #13, docs/DEPLOY.md). Empty: the embedded default (one process of each kind, SQLite,
+    # no other server). Redis holds the conversation locks (Rasa's RedisLockStore), socket.io's cross-replica
+    # messages, WeChat's access token and the shared limits; the broker carries Rasa's events (RabbitMQ).
+    redis_url: str = field(default="", metadata={"env": "BOT_REDIS_URL"})
+    broker_url: str = field(default="", metadata={"env": "BOT_BROKER_URL"})
+    # How many Rasa servers and action servers `python -m bot run --replicas N` starts behind nginx.
+    replicas: int = field(default=1, metadata={"env": "BOT_REPLICAS"})
+    # The one public port nginx listens on in cluster mode (channels, store page, console).
+    public_port: int = field(default=8080, metadata={"env": "BOT_PUBLIC_PORT"})
     # Slows every knowledge-base answer down (seconds): only for testing WeChat's 5-second deadline.
     debug_answer_delay_s: float = field(default=0.0, metadata={"env": "BOT_DEBUG_ANSWER_DELAY"})
 
@@ -180,7 +189,9 @@ class Settings:
             name, _, token = entry.partition(":")
             if not name.strip() or len(token.strip()) < 16:
                 raise SettingsError("BOT_REST_TOKENS must list name:token pairs, each token 16 characters or more")
-        for name in ("rasa_port", "action_port", "web_port"):
+        if self.replicas < 1:
+            raise SettingsError(f"BOT_REPLICAS must be 1 or more, not {self.replicas}")
+        for name in ("rasa_port", "action_port", "web_port", "public_port"):
             port = getattr(self, name)
             if not 0 < port < 65536:
                 raise SettingsError(f"{_env_name(name)} must be a TCP port, not {port}")
@@ -190,6 +201,11 @@ class Settings:
         """REST integrations by token: {token: integration name}."""
         pairs = (e.strip().partition(":") for e in self.rest_tokens.split(",") if e.strip())
         return {token.strip(): name.strip() for name, _, token in pairs}
+
+    @property
+    def cluster(self) -> bool:
+        """Cluster mode: shared state in Redis (the embedded default keeps it in the process)."""
+        return bool(self.redis_url)
 
     @property
     def rasa_url(self) -> str:
