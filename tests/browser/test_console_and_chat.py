@@ -3,13 +3,12 @@ without scrolling, words instead of codes in the console's language, the mood as
 speaking in the widget, nothing sent for a message of spaces, a clean browser console. Screenshots of both
 pages in both languages go to tests/browser/artifacts/ for a person to look at."""
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support.processes import PROJECT_ROOT, AssistantProcess
+from tests.browser.conftest import add_agents, console_sign_in
+from tests.support.processes import AssistantProcess
 
 TIMEOUT_MS = 30_000
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -24,10 +23,7 @@ def assistant(trained_model, tmp_path_factory):
     process = AssistantProcess(var_dir=tmp_path_factory.mktemp("finish-var"),
                                extra_env={"BOT_SERVICE_HOURS": "00:00-24:00"})
     process.start()
-    for username, name, language in (("zhao", "小赵", "zh"), ("amy", "Amy", "en")):
-        subprocess.run([sys.executable, "-m", "bot", "agents", "add", username, "--name", name, "--language", language,
-                        "--password-stdin"], input=f"{username}-password-1\n", text=True, check=True,
-                       cwd=PROJECT_ROOT, env=process.environment(), capture_output=True)
+    add_agents(process, [("zhao", "小赵", "--language", "zh"), ("amy", "Amy", "--language", "en")])
     ARTIFACTS.mkdir(exist_ok=True)
     yield process
     process.stop()
@@ -46,11 +42,7 @@ class Watched:
 
 def sign_in(browser, url, username, viewport):
     page = browser.new_context(viewport=viewport).new_page()
-    page.goto(url + "/console/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", f"{username}-password-1")
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector("#app:not([hidden])", timeout=TIMEOUT_MS)
+    console_sign_in(page, url, username)
     return Watched(page)  # from here on: the console after sign-in
 
 

@@ -5,12 +5,11 @@ policy, no script runs on either page (no dialog ever opens), the customer's wid
 `javascript:` link; and the admin panel is an admin's only, who can deactivate an agent."""
 import json
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 
-from tests.support.processes import PROJECT_ROOT, AssistantProcess
+from tests.browser.conftest import add_agents, console_sign_in
+from tests.support.processes import AssistantProcess
 
 TIMEOUT_MS = 30_000
 HOSTILE_MESSAGE = "<img src=x onerror=alert(1)>"
@@ -22,10 +21,7 @@ def assistant(trained_model, tmp_path_factory):
     process = AssistantProcess(var_dir=tmp_path_factory.mktemp("console-security-var"),
                                extra_env={"BOT_SERVICE_HOURS": "00:00-24:00"})
     process.start()
-    for username, name, role in (("qin", "小秦", "agent"), ("guan", "管理员", "admin")):
-        subprocess.run([sys.executable, "-m", "bot", "agents", "add", username, "--name", name, "--role", role,
-                        "--password-stdin"], input=f"{username}-password-1\n", text=True, check=True,
-                       cwd=PROJECT_ROOT, env=process.environment(), capture_output=True)
+    add_agents(process, [("qin", "小秦", "--role", "agent"), ("guan", "管理员", "--role", "admin")])
     yield process
     process.stop()
 
@@ -38,12 +34,7 @@ def watch_dialogs(page):
 
 
 def sign_in(page, url, username):
-    response = page.goto(url + "/console/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", f"{username}-password-1")
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector("#app:not([hidden])", timeout=TIMEOUT_MS)
-    return response
+    return console_sign_in(page, url, username)
 
 
 def poison_the_context(assistant, conversation_id):

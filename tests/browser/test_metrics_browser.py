@@ -19,6 +19,7 @@ from bot.settings import load_settings
 from bot.storage.database import create_database
 from bot.storage.migrations import migrate
 from bot.web.chart_asset import chart_script
+from tests.browser.conftest import console_sign_in
 from tests.support import metrics_history as history
 from tests.support.processes import PROJECT_ROOT, free_port
 
@@ -71,11 +72,7 @@ def watch_errors(page):
 
 
 def sign_in(page, url, username):
-    page.goto(url + "/console/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", history.AGENT_PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector("#app:not([hidden])", timeout=TIMEOUT_MS)
+    console_sign_in(page, url, username, history.AGENT_PASSWORD)
 
 
 def figure(page, key):
