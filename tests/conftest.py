@@ -1,5 +1,6 @@
 import os
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -24,5 +25,13 @@ def trained_model(project_settings: Settings) -> Path:
 
 
 @pytest.fixture
-def tmp_settings(tmp_path: Path) -> Settings:
-    return load_settings({"BOT_VAR_DIR": str(tmp_path), "BOT_DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}"})
+def tmp_settings(tmp_path: Path) -> Iterator[Settings]:
+    """Settings with a folder and a database of the test's own: a SQLite file, or, with
+    BOT_TEST_DATABASE=postgres, a new database on the machine's PostgreSQL (dropped afterwards)."""
+    if os.environ.get("BOT_TEST_DATABASE", "sqlite") == "postgres":
+        from tests.support.services import fresh_postgres_database
+
+        with fresh_postgres_database() as url:
+            yield load_settings({"BOT_VAR_DIR": str(tmp_path), "BOT_DATABASE_URL": url})
+        return
+    yield load_settings({"BOT_VAR_DIR": str(tmp_path), "BOT_DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}"})

@@ -15,6 +15,7 @@ from bot.complaints.rules import CATEGORIES, assess, sla_deadline
 from bot.customers.guest_verification import phone_matches
 from bot.storage.database import Database
 from bot.storage.models import Customer, Ticket, TicketEvent, utcnow
+from bot.storage.numbering import next_number
 
 STATUSES = ("open", "in_progress", "resolved", "closed")
 TICKET_NUMBER = re.compile(r"^TK\d{10}$")
@@ -88,41 +89,32 @@ class TicketService:
         now = now or utcnow()
         repeat = bool(draft.order_number) and self._has_ticket_for_order(draft.order_number)
         assessment = assess(draft.description, draft.emotion_level, draft.is_vip, repeat)
-        for _attempt in range(5):  # two submissions racing for the same number: the loser retries
-            number = self._next_number(now)
-            try:
-                with self._db.session() as session, session.begin():
-                    ticket = Ticket(
-                        number=number, idempotency_key=key, conversation_id=draft.conversation_id,
-                        customer_id=draft.customer_id, category=draft.category, severity=assessment.severity,
-                        emotion_level=draft.emotion_level, emotion_score=draft.emotion_score,
-                        order_number=draft.order_number, description=draft.description, phone=draft.phone,
-                        callback_time=draft.callback_time, language=draft.language, status="open",
-                        sla_due_at=sla_deadline(assessment.severity, now, self._sla_hours),
-                        escalated=assessment.escalate, escalation_reason=assessment.reason,
-                        created_at=now, updated_at=now,
-                    )
-                    session.add(ticket)
-                    session.flush()
-                    session.add(TicketEvent(ticket_id=ticket.id, status="open", note="created", actor="assistant",
-                                            created_at=now))
-                view = self._by_key(key)
-                assert view is not None
-                return TicketView(**{**view.__dict__, "created_now": True})
-            except IntegrityError:
-                existing = self._by_key(key)
-                if existing:
-                    return existing
-        raise TicketError("could not allocate a ticket number")
-
-    def _next_number(self, now: datetime) -> str:
-        prefix = f"TK{now:%y%m%d}"
-        with self._db.session() as session:
-            last = session.execute(
-                select(func.max(Ticket.number)).where(Ticket.number.like(f"{prefix}%"))
-            ).scalar()
-        sequence = int(last[-4:]) + 1 if last else 1
-        return f"{prefix}{sequence:04d}"
+        try:
+            with self._db.session() as session, session.begin():
+                # The number comes from a counter row locked until this transaction ends (no max()+1).
+                number = next_number(session.connection(), "TK", now, Ticket.number)
+                ticket = Ticket(
+                    number=number, idempotency_key=key, conversation_id=draft.conversation_id,
+                    customer_id=draft.customer_id, category=draft.category, severity=assessment.severity,
+                    emotion_level=draft.emotion_level, emotion_score=draft.emotion_score,
+                    order_number=draft.order_number, description=draft.description, phone=draft.phone,
+                    callback_time=draft.callback_time, language=draft.language, status="open",
+                    sla_due_at=sla_deadline(assessment.severity, now, self._sla_hours),
+                    escalated=assessment.escalate, escalation_reason=assessment.reason,
+                    created_at=now, updated_at=now,
+                )
+                session.add(ticket)
+                session.flush()
+                session.add(TicketEvent(ticket_id=ticket.id, status="open", note="created", actor="assistant",
+                                        created_at=now))
+        except IntegrityError as error:  # the same complaint submitted twice at once: the first one stands
+            existing = self._by_key(key)
+            if existing:
+                return existing
+            raise TicketError("could not store the ticket") from error
+        view = self._by_key(key)
+        assert view is not None
+        return TicketView(**{**view.__dict__, "created_now": True})
 
     def _has_ticket_for_order(self, order_number: str) -> bool:
         with self._db.session() as session:

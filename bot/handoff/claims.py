@@ -6,13 +6,17 @@ rating or says it is back.
 The database is written first and the step Rasa must still be told is kept in `rasa_pending`, so a
 claim or close made while Rasa is down is told later (`retry_pending`, run by the relay). A third step,
 ``requeued``, is written when an admin deactivates an agent (`bot.handoff.agents`): the customer waits
-in the queue again, keeping their place, and any agent may claim the conversation."""
+in the queue again, keeping their place, and any agent may claim the conversation.
+
+Telling Rasa happens once even with several web servers: the teller holds a lease on the handoff's row
+(`rasa_claimed_by`, `rasa_lease_until`, taken by a conditional UPDATE) while it tells, and a server that finds
+the lease held by another leaves the step to it; a lease left by a server that died runs out."""
 from __future__ import annotations
 
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, List, Optional
 
 from sqlalchemy import select, update
@@ -23,12 +27,17 @@ from bot.handoff.gateway import ConversationGateway, ConversationRefused, Gatewa
 from bot.handoff.outbox import ReplyDelivery
 from bot.handoff.records import HandoffError, HandoffView, handoff_view, owned_by_clause
 from bot.storage.database import Database
+from bot.storage.leases import lease_is_free
 from bot.storage.models import Handoff, utcnow
 
 logger = logging.getLogger(__name__)
 
 CLAIMABLE = ("queued", "callback")
 CLOSE_OUTCOMES = ("resolved", "returned")
+# How long a web server may take to tell Rasa one step (a close first delivers the agent's last replies, each
+# under its own lease) before another server may take the step over; and so the longest a step waits when the
+# server telling it died.
+DEFAULT_TELL_LEASE_S = 120.0
 
 
 # the rules ------------------------------------------------------------------------------------
@@ -77,14 +86,17 @@ class CloseResult:
 
 class HandoffClaims:
     def __init__(self, database: Database, agents: AgentDirectory, delivery: ReplyDelivery,
-                 gateway: ConversationGateway) -> None:
+                 gateway: ConversationGateway, lease_s: float = DEFAULT_TELL_LEASE_S) -> None:
         self._db = database
         self._agents = agents
         self._delivery = delivery
         self._gateway = gateway
         # The console's request and the relay's round may both find a step pending: one tells Rasa, and
         # the other then finds it told (telling twice would resume the bot and ask for a rating twice).
+        # Within the process this lock decides; between web servers, the lease on the handoff's row.
         self._telling = asyncio.Lock()
+        self._holder = delivery.holder
+        self._lease_s = lease_s
 
     # entry points -----------------------------------------------------------------------------
     async def claim(self, handoff_id: int, agent_id: int, now: Optional[datetime] = None) -> ClaimResult:
@@ -125,7 +137,12 @@ class HandoffClaims:
 
     async def _tell(self, handoff_id: int) -> Optional[GatewayUnavailable]:
         async with self._telling:
-            return await self._tell_unlocked(handoff_id)
+            if not await run_blocking(self._take_telling, handoff_id, utcnow()):
+                return None  # nothing to tell, or another web server is telling it now
+            try:
+                return await self._tell_unlocked(handoff_id)
+            finally:
+                await run_blocking(self._release_telling, handoff_id)
 
     async def _tell_unlocked(self, handoff_id: int) -> Optional[GatewayUnavailable]:
         handoff = await run_blocking(self._get, handoff_id)
@@ -180,6 +197,21 @@ class HandoffClaims:
                 update(Handoff).where(Handoff.id == handoff_id, owned_by_clause(agent_id))
                 .values(status=outcome, closed_at=now, rasa_pending=outcome))
             return result.rowcount == 1
+
+    def _take_telling(self, handoff_id: int, now: datetime) -> bool:
+        """The lease on telling Rasa the handoff's pending step: one web server at a time."""
+        with self._db.session() as session, session.begin():
+            result = session.execute(
+                update(Handoff).where(Handoff.id == handoff_id, Handoff.rasa_pending.is_not(None),
+                                      lease_is_free(Handoff.rasa_claimed_by, Handoff.rasa_lease_until,
+                                                    self._holder, now))
+                .values(rasa_claimed_by=self._holder, rasa_lease_until=now + timedelta(seconds=self._lease_s)))
+            return result.rowcount == 1
+
+    def _release_telling(self, handoff_id: int) -> None:
+        with self._db.session() as session, session.begin():
+            session.execute(update(Handoff).where(Handoff.id == handoff_id, Handoff.rasa_claimed_by == self._holder)
+                            .values(rasa_claimed_by=None, rasa_lease_until=None))
 
     def _told(self, handoff_id: int, step: str) -> None:
         """Rasa now knows; only clears the step it was told about (a later step stays pending)."""

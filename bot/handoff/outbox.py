@@ -11,7 +11,11 @@ conversation gateway. Nothing an agent writes is lost when Rasa is down or resta
 - Never twice: each attempt is recorded before it is made, and a reply attempted before (a crash or
   a timeout may have hidden its success) is first looked for in the conversation by its id.
 - On the way out the text is made safe for the chat widget (`bot.handoff.reply_text`); the stored
-  text stays as the agent typed it."""
+  text stays as the agent typed it.
+- Several web servers may relay one outbox: a reply is attempted only under a lease on its row (taken with a
+  conditional UPDATE, and on PostgreSQL `SELECT … FOR UPDATE SKIP LOCKED` first), and only when it is its
+  conversation's first pending reply, so each reply goes out once and in order; a lease left by a server that
+  died runs out after `lease_s` and another server takes over (checking first whether the reply went out)."""
 from __future__ import annotations
 
 import asyncio
@@ -30,6 +34,7 @@ from bot.handoff.records import HandoffError, is_owned_by
 from bot.handoff.reply_text import safe_markdown
 from bot.observability.masking import mask_id
 from bot.storage.database import Database
+from bot.storage.leases import lease_is_free, new_holder_name
 from bot.storage.models import AgentReply, Handoff, utcnow
 
 logger = logging.getLogger(__name__)
@@ -39,6 +44,9 @@ DEFAULT_BACKOFF_BASE_S = 2.0
 DEFAULT_BACKOFF_CAP_S = 300.0
 DEFAULT_MAX_ATTEMPTS = 8  # the default of BOT_OUTBOX_MAX_ATTEMPTS
 MAX_REPLY_CHARS = 4000
+# How long a web server holds a reply it is delivering: well beyond the gateway's two calls (10 s timeout each),
+# and the longest a reply waits when the server delivering it died.
+DEFAULT_LEASE_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,28 @@ class ReplyOutbox:
     def replies(self, handoff_id: int) -> List[ReplyView]:
         return self._select(AgentReply.handoff_id == handoff_id)
 
+    def claim(self, reply_id: int, holder: str, now: datetime, lease_s: float) -> bool:
+        """Takes the reply for `holder` until `now + lease_s`, if it is still pending and nobody else holds it.
+        The conditional UPDATE decides: of two servers claiming at once exactly one matches."""
+        pending_and_free = (AgentReply.id == reply_id, AgentReply.delivered_at.is_(None),
+                            AgentReply.failed_at.is_(None),
+                            lease_is_free(AgentReply.claimed_by, AgentReply.lease_until, holder, now))
+        with self._db.session() as session, session.begin():
+            if session.bind.dialect.name == "postgresql":  # do not queue behind another server's claim
+                locked = session.execute(select(AgentReply.id).where(*pending_and_free)
+                                         .with_for_update(skip_locked=True)).scalar()
+                if locked is None:
+                    return False
+            result = session.execute(update(AgentReply).where(*pending_and_free)
+                                     .values(claimed_by=holder, lease_until=now + timedelta(seconds=lease_s)))
+            return result.rowcount == 1
+
+    def release(self, reply_id: int, holder: str) -> None:
+        """Gives the reply back (to be tried again, by whichever server comes first)."""
+        with self._db.session() as session, session.begin():
+            session.execute(update(AgentReply).where(AgentReply.id == reply_id, AgentReply.claimed_by == holder)
+                            .values(claimed_by=None, lease_until=None))
+
     def start_attempt(self, reply_id: int) -> None:
         """Recorded before the attempt: after a crash, the reply is known to have maybe gone out."""
         with self._db.session() as session, session.begin():
@@ -163,16 +193,20 @@ _DELIVERED, _FAILED, _LATER = "delivered", "failed", "later"
 
 class ReplyDelivery:
     """Delivers the outbox through one gateway. One per process: its per-conversation locks keep the
-    background relay and a console request from sending the same reply at once."""
+    background relay and a console request from sending the same reply at once; the lease on each reply
+    (named `holder`) does the same between processes."""
 
     def __init__(self, outbox: ReplyOutbox, agents: AgentDirectory, gateway: ConversationGateway,
                  max_attempts: int = DEFAULT_MAX_ATTEMPTS, backoff_base_s: float = DEFAULT_BACKOFF_BASE_S,
-                 backoff_cap_s: float = DEFAULT_BACKOFF_CAP_S) -> None:
+                 backoff_cap_s: float = DEFAULT_BACKOFF_CAP_S, lease_s: float = DEFAULT_LEASE_S,
+                 holder: Optional[str] = None) -> None:
         self._outbox = outbox
         self._agents = agents
         self._gateway = gateway
         self._max_attempts = max_attempts
         self._backoff = (backoff_base_s, backoff_cap_s)
+        self._lease_s = lease_s
+        self.holder = holder or new_holder_name()
         # A lock lives while someone holds or awaits it, so idle conversations cost nothing.
         self._locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
 
@@ -189,15 +223,31 @@ class ReplyDelivery:
             lock = self._locks[conversation_id] = asyncio.Lock()
         delivered = 0
         async with lock:
-            for reply in await run_blocking(self._outbox.pending_of, conversation_id):
-                if not reply.is_due(utcnow()):
-                    break
-                outcome = await self._deliver(reply)
+            pending = await run_blocking(self._outbox.pending_of, conversation_id)
+            while pending and pending[0].is_due(utcnow()):
+                outcome = await self._deliver_claimed(pending[0])
                 if outcome == _LATER:
                     break
                 delivered += outcome == _DELIVERED
+                pending = await run_blocking(self._outbox.pending_of, conversation_id)
             waiting = len(await run_blocking(self._outbox.pending_of, conversation_id))
         return ConversationDelivery(delivered, waiting)
+
+    async def _deliver_claimed(self, reply: ReplyView) -> str:
+        """Delivers the conversation's first pending reply under a lease; another server holding it: later.
+        Only the first pending reply is ever claimed, so a conversation's replies go out in order."""
+        if not await run_blocking(self._outbox.claim, reply.id, self.holder, utcnow(), self._lease_s):
+            return _LATER
+        outcome = _LATER
+        try:
+            # Read again under the lease: another server may have attempted it since it was listed.
+            current = await run_blocking(self._outbox.get_reply, reply.id)
+            if current.is_due(utcnow()):
+                outcome = await self._deliver(current)
+        finally:
+            if outcome == _LATER:
+                await run_blocking(self._outbox.release, reply.id, self.holder)
+        return outcome
 
     async def _deliver(self, reply: ReplyView) -> str:
         conversation = reply.conversation_id

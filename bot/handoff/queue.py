@@ -7,8 +7,7 @@ import json
 from datetime import datetime
 from typing import Any, Callable, Dict, List, Optional
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
 from bot.handoff.priority import (
     DEFAULT_POINTS, PriorityPoints, base_priority, current_priority, estimated_wait_minutes, queue_order_key,
@@ -18,6 +17,7 @@ from bot.handoff.records import (
 )
 from bot.storage.database import Database
 from bot.storage.models import Handoff, utcnow
+from bot.storage.numbering import next_number
 
 __all__ = ["HandoffError", "HandoffQueue", "HandoffRequest", "HandoffView", "QueuePlace"]
 
@@ -42,28 +42,24 @@ class HandoffQueue:
         if existing is not None:
             return existing
         summary = req.context.get("summary", {}).get("zh", "") if isinstance(req.context.get("summary"), dict) else ""
-        for _attempt in range(5):
-            number = self._next_number(now)
-            try:
-                with self._db.session() as session, session.begin():
-                    row = Handoff(
-                        number=number, conversation_id=req.conversation_id, channel=req.channel,
-                        customer_id=req.customer_id, language=req.language, tier=req.tier, reason=req.reason,
-                        summary=summary, base_priority=base_priority(req.tier, req.emotion, req.reason, self._points),
-                        status="queued" if available else "callback", callback_requested=not available,
-                        ticket_number=req.ticket_number,
-                        context_json=json.dumps(req.context, ensure_ascii=False),
-                        created_at=now,
-                    )
-                    session.add(row)
-                    session.flush()
-                    handoff_id = row.id
-                view = self.get(handoff_id)
-                assert view is not None
-                return view
-            except IntegrityError:
-                continue
-        raise HandoffError("could not allocate a handoff number")
+        with self._db.session() as session, session.begin():
+            # The number comes from a counter row locked until this transaction ends (no max()+1).
+            number = next_number(session.connection(), "HD", now, Handoff.number)
+            row = Handoff(
+                number=number, conversation_id=req.conversation_id, channel=req.channel,
+                customer_id=req.customer_id, language=req.language, tier=req.tier, reason=req.reason,
+                summary=summary, base_priority=base_priority(req.tier, req.emotion, req.reason, self._points),
+                status="queued" if available else "callback", callback_requested=not available,
+                ticket_number=req.ticket_number,
+                context_json=json.dumps(req.context, ensure_ascii=False),
+                created_at=now,
+            )
+            session.add(row)
+            session.flush()
+            handoff_id = row.id
+        view = self.get(handoff_id)
+        assert view is not None
+        return view
 
     def refresh(self, handoff_id: int, req: HandoffRequest) -> Optional[HandoffView]:
         """What the customer wrote since asking: the context and summary the agent reads, and, while the
@@ -86,12 +82,6 @@ class HandoffQueue:
             if row is None:
                 raise HandoffError(f"no handoff {handoff_id}")
             row.context_json = json.dumps(change(json.loads(row.context_json)), ensure_ascii=False)
-
-    def _next_number(self, now: datetime) -> str:
-        prefix = f"HD{now:%y%m%d}"
-        with self._db.session() as session:
-            last = session.execute(select(func.max(Handoff.number)).where(Handoff.number.like(f"{prefix}%"))).scalar()
-        return f"{prefix}{(int(last[-4:]) + 1 if last else 1):04d}"
 
     # reading ----------------------------------------------------------------------------------
     def get(self, handoff_id: int) -> Optional[HandoffView]:

@@ -1,129 +1,115 @@
-"""Creates or migrates the schema: `python -m bot migrate`. Each step runs once, in order."""
+"""Creates or migrates the schema: `python -m bot migrate` runs Alembic's `upgrade heads` (the revisions are in
+bot/storage/alembic/versions). A database of a release before Alembic (table `bot_schema_version`) is first
+brought to v8 by the old steps, then stamped with the first revision, then upgraded like any other.
+
+Several processes may start at once against one empty database (N replicas): on PostgreSQL an advisory lock
+lets one of them migrate while the others wait and then find nothing to do; on a SQLite file a lock file does."""
 from __future__ import annotations
 
+import fcntl
 import logging
-from typing import Callable, List
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Tuple
 
-from sqlalchemy import select
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from bot.settings import Settings
 from bot.storage.database import Database
-from bot.storage.models import KbFeedback, KbQuery, SchemaVersion, Ticket, TicketEvent
+from bot.storage.legacy_migrations import LAST_LEGACY_VERSION, legacy_version, upgrade_legacy
 
 logger = logging.getLogger(__name__)
 
-
-def _v1_initial(connection: Connection) -> None:
-    from bot.storage.models import ChannelIdentity, Customer, Order
-
-    for model in (Customer, ChannelIdentity, Order):
-        model.__table__.create(connection, checkfirst=True)
+SCRIPT_LOCATION = Path(__file__).with_name("alembic")
+BASELINE_REVISION = "0001_baseline"
+# pg_advisory_xact_lock's key for "migrating the schema": any constant that nothing else in the database uses.
+_ADVISORY_LOCK_KEY = 7_301_113_001
 
 
-def _v2_knowledge_base_records(connection: Connection) -> None:
-    KbQuery.__table__.create(connection, checkfirst=True)
-    KbFeedback.__table__.create(connection, checkfirst=True)
+def script_config() -> Config:
+    """Alembic's configuration, built here rather than read from an alembic.ini: the scripts in the package.
+    Also for writing a revision: `alembic.command.revision(script_config(), "what", rev_id="0005_what")`."""
+    config = Config()
+    config.set_main_option("script_location", str(SCRIPT_LOCATION))
+    return config
 
 
-def _v3_tickets(connection: Connection) -> None:
-    Ticket.__table__.create(connection, checkfirst=True)
-    TicketEvent.__table__.create(connection, checkfirst=True)
+def alembic_config(connection: Connection) -> Config:
+    """The configuration with the revisions run on `connection` (bot/storage/alembic/env.py takes it)."""
+    config = script_config()
+    config.attributes["connection"] = connection
+    return config
 
 
-def _v4_handoff(connection: Connection) -> None:
-    from bot.storage.models import Agent, AgentReply, AgentSession, Handoff, HandoffNote, SatisfactionRating
-
-    for model in (Agent, AgentSession, Handoff, HandoffNote, AgentReply, SatisfactionRating):
-        model.__table__.create(connection, checkfirst=True)
+def head_revisions() -> Tuple[str, ...]:
+    """The newest revision of each branch in bot/storage/alembic/versions."""
+    return tuple(sorted(ScriptDirectory.from_config(script_config()).get_heads()))
 
 
-def _v5_wechat(connection: Connection) -> None:
-    from bot.storage.models import WeChatInbound, WeChatOptions
-
-    WeChatInbound.__table__.create(connection, checkfirst=True)
-    WeChatOptions.__table__.create(connection, checkfirst=True)
-
-
-def _add_column(connection: Connection, table: str, column: str, sql_type: str) -> None:
-    """ALTER TABLE … ADD COLUMN, unless the column is there (a table created by a later model already has it)."""
-    from sqlalchemy import inspect
-
-    if column not in {c["name"] for c in inspect(connection).get_columns(table)}:
-        connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
-
-
-def _add_index(connection: Connection, table: str, column: str) -> None:
-    """The index SQLAlchemy would name ix_<table>_<column>, unless the table has it."""
-    from sqlalchemy import inspect
-
-    name = f"ix_{table}_{column}"
-    if name not in {i["name"] for i in inspect(connection).get_indexes(table)}:
-        connection.exec_driver_sql(f"CREATE INDEX {name} ON {table} ({column})")
-
-
-def _v6_reply_failures_and_wechat_recovery(connection: Connection) -> None:
-    """Replies that back off and can fail for good; WeChat messages that can be finished after a crash."""
-    _add_column(connection, "agent_replies", "next_attempt_at", "TIMESTAMP")
-    _add_column(connection, "agent_replies", "failed_at", "TIMESTAMP")
-    _add_index(connection, "agent_replies", "failed_at")
-    _add_column(connection, "wechat_inbound", "text", "TEXT")
-    _add_index(connection, "wechat_inbound", "state")
-
-
-def _v7_service_metrics(connection: Connection) -> None:
-    """Service metrics (issue #14): conversations folded from Rasa's events, who follows up an overdue ticket,
-    which handoffs were callback requests, and indexes on the times the figures are counted by."""
-    from bot.storage.models import MetricsCell, MetricsConversation, MetricsState
-
-    for model in (MetricsConversation, MetricsCell, MetricsState):
-        model.__table__.create(connection, checkfirst=True)
-    _add_column(connection, "tickets", "assigned_agent_id", "INTEGER")
-    _add_index(connection, "tickets", "assigned_agent_id")
-    _add_column(connection, "handoffs", "callback_requested", "BOOLEAN NOT NULL DEFAULT FALSE")
-    connection.exec_driver_sql("UPDATE handoffs SET callback_requested = TRUE "
-                               "WHERE status = 'callback' OR callback_message IS NOT NULL")
-    for table in ("tickets", "handoffs", "kb_queries", "kb_feedback", "satisfaction_ratings"):
-        _add_index(connection, table, "created_at")
-
-
-def _v8_guest_check_failures(connection: Connection) -> None:
-    """Wrong phone digits for an order or a ticket, counted per number across conversations (security review
-    of issue #11)."""
-    from bot.storage.models import GuestCheckFailure
-
-    GuestCheckFailure.__table__.create(connection, checkfirst=True)
-
-
-# Append new steps; never edit or reorder released ones.
-MIGRATIONS: List[Callable[[Connection], None]] = [
-    _v1_initial, _v2_knowledge_base_records, _v3_tickets, _v4_handoff, _v5_wechat,
-    _v6_reply_failures_and_wechat_recovery, _v7_service_metrics, _v8_guest_check_failures,
-]
-
-
-def current_version(engine: Engine) -> int:
+def current_revisions(engine: Engine) -> Tuple[str, ...]:
+    """The revisions the database is at (empty for a database never migrated by Alembic)."""
     with engine.connect() as connection:
-        if not engine.dialect.has_table(connection, SchemaVersion.__tablename__):
-            return 0
-        version = connection.execute(
-            select(SchemaVersion.version).order_by(SchemaVersion.id.desc()).limit(1)
-        ).scalar()
-        return int(version or 0)
+        return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
 
 
-def migrate(engine: Engine) -> int:
-    """Applies the pending steps and returns the schema version now in place."""
-    version = current_version(engine)
-    for number, step in enumerate(MIGRATIONS, start=1):
-        if number <= version:
-            continue
-        with engine.begin() as connection:
-            SchemaVersion.__table__.create(connection, checkfirst=True)
-            step(connection)
-            connection.execute(SchemaVersion.__table__.insert().values(version=number))
-        logger.info("Database schema migrated to version %d", number)
-        version = number
+@contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate.lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that only one process at a time holds for migrating."""
+    if engine.dialect.name == "sqlite":
+        with _sqlite_file_lock(engine), engine.connect() as connection:
+            # Rebuilding a table in batch mode drops the old one: with foreign keys on, that would delete (ON DELETE
+            # CASCADE) the rows pointing at it. The pragma only takes effect outside a transaction.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+            try:
+                with connection.begin():
+                    yield connection
+            finally:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+        return
+    with engine.connect() as connection, connection.begin():
+        if engine.dialect.name == "postgresql":  # held until this transaction ends
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+        yield connection
+
+
+def migrate(engine: Engine) -> str:
+    """Brings the schema up to date and returns the revision(s) now in place, e.g. "0002_cluster"."""
+    with _migrating(engine) as connection:
+        config = alembic_config(connection)
+        legacy = legacy_version(connection)
+        if legacy is not None and not MigrationContext.configure(connection).get_current_heads():
+            if legacy < LAST_LEGACY_VERSION:
+                upgrade_legacy(connection)
+                logger.info("Database schema of an older release brought from version %d to %d",
+                            legacy, LAST_LEGACY_VERSION)
+            command.stamp(config, BASELINE_REVISION)
+            logger.info("Database schema of release v%d stamped as revision %s", LAST_LEGACY_VERSION,
+                        BASELINE_REVISION)
+        command.upgrade(config, "heads")
+        heads = sorted(MigrationContext.configure(connection).get_current_heads())
+    version = ", ".join(heads)
+    logger.info("Database schema at revision %s", version)
     return version
 
 

@@ -19,17 +19,13 @@ from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()
 
+# Conversation and sender ids: a channel's prefix and its own id reach about 133 characters (revision
+# 0002_cluster widened them from 128; PostgreSQL enforces the length).
+ID_LENGTH = 160
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-class SchemaVersion(Base):
-    __tablename__ = "bot_schema_version"
-
-    id = Column(Integer, primary_key=True)
-    version = Column(Integer, nullable=False)
-    applied_at = Column(DateTime, nullable=False, default=utcnow)
 
 
 class Customer(Base):
@@ -56,7 +52,7 @@ class ChannelIdentity(Base):
     id = Column(Integer, primary_key=True, autoincrement=True)
     customer_id = Column(String(64), ForeignKey("customers.id", ondelete="CASCADE"), nullable=False)
     channel = Column(String(32), nullable=False)
-    external_id = Column(String(128), nullable=False, index=True)
+    external_id = Column(String(ID_LENGTH), nullable=False, index=True)
 
     customer = relationship("Customer", back_populates="identities")
 
@@ -83,7 +79,7 @@ class KbQuery(Base):
     __tablename__ = "kb_queries"
 
     id = Column(Integer, primary_key=True, autoincrement=True)
-    conversation_id = Column(String(128), nullable=False, index=True)
+    conversation_id = Column(String(ID_LENGTH), nullable=False, index=True)
     question = Column(Text, nullable=False)
     normalized = Column(String(255), nullable=False, index=True)
     language = Column(String(8), nullable=False)
@@ -99,7 +95,7 @@ class KbFeedback(Base):
     __tablename__ = "kb_feedback"
 
     id = Column(Integer, primary_key=True, autoincrement=True)
-    conversation_id = Column(String(128), nullable=False, index=True)
+    conversation_id = Column(String(ID_LENGTH), nullable=False, index=True)
     entry_id = Column(String(64), nullable=False, index=True)
     question = Column(Text)
     helpful = Column(Boolean, nullable=False)
@@ -114,7 +110,7 @@ class Ticket(Base):
     id = Column(Integer, primary_key=True, autoincrement=True)
     number = Column(String(16), nullable=False, unique=True)
     idempotency_key = Column(String(64), nullable=False, unique=True)
-    conversation_id = Column(String(128), nullable=False, index=True)
+    conversation_id = Column(String(ID_LENGTH), nullable=False, index=True)
     customer_id = Column(String(64), index=True)
     category = Column(String(24), nullable=False)
     severity = Column(String(12), nullable=False)  # critical | high | normal
@@ -185,7 +181,7 @@ class Handoff(Base):
 
     id = Column(Integer, primary_key=True, autoincrement=True)
     number = Column(String(16), nullable=False, unique=True)
-    conversation_id = Column(String(128), nullable=False, index=True)
+    conversation_id = Column(String(ID_LENGTH), nullable=False, index=True)
     channel = Column(String(32), nullable=False)
     customer_id = Column(String(64), index=True)
     language = Column(String(8), nullable=False, default="zh")
@@ -202,6 +198,9 @@ class Handoff(Base):
     callback_requested = Column(Boolean, nullable=False, default=False)
     # What Rasa has still to be told (claimed: pause; resolved/returned: resume), until it has been.
     rasa_pending = Column(String(16), index=True)
+    # Which web server is telling Rasa that step, until when (bot.handoff.claims): told once across servers.
+    rasa_claimed_by = Column(String(64))
+    rasa_lease_until = Column(DateTime)
     created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
     claimed_at = Column(DateTime)
     closed_at = Column(DateTime)
@@ -235,6 +234,10 @@ class AgentReply(Base):
     # Not before this time (retries back off); and, once it can never be delivered, when that was decided.
     next_attempt_at = Column(DateTime)
     failed_at = Column(DateTime, index=True)
+    # Which web server is delivering it, until when (bot.handoff.outbox): one relay at a time per reply, and the
+    # lease of a server that died runs out.
+    claimed_by = Column(String(64))
+    lease_until = Column(DateTime)
 
 
 class SatisfactionRating(Base):
@@ -243,7 +246,7 @@ class SatisfactionRating(Base):
     __tablename__ = "satisfaction_ratings"
 
     id = Column(Integer, primary_key=True, autoincrement=True)
-    conversation_id = Column(String(128), nullable=False, index=True)
+    conversation_id = Column(String(ID_LENGTH), nullable=False, index=True)
     handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="SET NULL"), index=True)
     score = Column(Integer, nullable=False)
     comment = Column(Text)
@@ -390,3 +393,13 @@ class GuestCheckFailure(Base):
     kind = Column(String(8), nullable=False)  # order | ticket
     number = Column(String(32), nullable=False)
     created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+
+
+class NumberCounter(Base):
+    """The last ticket or handoff number given out under a prefix and day, e.g. "TK261130" → 12
+    (bot.storage.numbering): raised in the transaction that stores the ticket, so numbers are consecutive."""
+
+    __tablename__ = "number_counters"
+
+    name = Column(String(32), primary_key=True)
+    value = Column(Integer, nullable=False)

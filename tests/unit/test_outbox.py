@@ -186,25 +186,22 @@ def test_a_close_waits_for_the_last_words_and_does_not_hold_up_other_conversatio
 
 
 def test_a_database_from_before_gains_the_new_columns(tmp_settings):
-    """The migration step adds the outbox's and the WeChat inbox's columns to tables created without them."""
-    from sqlalchemy import inspect, text
+    """A database of a release before the outbox's and the WeChat inbox's columns (legacy version 5) gains them,
+    and the cluster's reply lease."""
+    from sqlalchemy import inspect
 
     from bot.storage.database import create_database
-    from bot.storage.migrations import MIGRATIONS, migrate
+    from bot.storage.legacy_migrations import upgrade_legacy
+    from bot.storage.migrations import migrate
 
     database = create_database(tmp_settings.database_url)
+    with database.engine.begin() as connection:  # as the tables stood before these columns
+        assert upgrade_legacy(connection, target=5) == 5
     migrate(database.engine)
-    with database.engine.begin() as connection:  # as the tables stood before this step
-        for table, column in (("agent_replies", "next_attempt_at"), ("agent_replies", "failed_at"),
-                              ("wechat_inbound", "text")):
-            connection.execute(text(f"DROP INDEX IF EXISTS ix_{table}_{column}"))
-            connection.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
-        connection.execute(text("DROP INDEX IF EXISTS ix_wechat_inbound_state"))
-        connection.execute(text("DELETE FROM bot_schema_version WHERE version >= 6"))
-    assert migrate(database.engine) == len(MIGRATIONS)
     columns = {t: {c["name"] for c in inspect(database.engine).get_columns(t)}
                for t in ("agent_replies", "wechat_inbound")}
-    assert {"next_attempt_at", "failed_at"} <= columns["agent_replies"] and "text" in columns["wechat_inbound"]
+    assert {"next_attempt_at", "failed_at", "claimed_by", "lease_until"} <= columns["agent_replies"]
+    assert "text" in columns["wechat_inbound"]
     database.engine.dispose()
 
 

@@ -1,4 +1,4 @@
-"""Retention on a temporary SQLite database: older rows deleted or anonymised, newer ones and open work kept."""
+"""Retention on a temporary database (SQLite, or PostgreSQL with BOT_TEST_DATABASE=postgres): older rows deleted or anonymised, newer ones and open work kept."""
 import json
 from datetime import datetime, timedelta
 
@@ -18,9 +18,9 @@ NEW = NOW - timedelta(days=5)
 def rasa_events(database, *rows):
     """Rasa's tracker-store table as SQLTrackerStore creates it, with (sender, seconds since epoch) rows."""
     with database.engine.begin() as connection:
-        connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), "
-                                "type_name VARCHAR(255), timestamp FLOAT, intent_name VARCHAR(255), "
-                                "action_name VARCHAR(255), data TEXT)"))
+        from rasa.core.tracker_store import SQLTrackerStore
+
+        SQLTrackerStore.SQLEvent.__table__.create(connection)
         for sender, when in rows:
             connection.execute(text("INSERT INTO events (sender_id, type_name, timestamp, data) "
                                     "VALUES (:s, 'user', :t, '{\"text\": \"13812345678\"}')"),

@@ -6,7 +6,7 @@ from bot.customers.demo_loader import DemoDataError, load_demo_store
 from bot.customers.directory import CustomerDirectory, normalize_order_number
 from bot.customers.order_status import answer_order_query
 from bot.storage.database import create_database
-from bot.storage.migrations import MIGRATIONS, current_version, migrate
+from bot.storage.migrations import current_revisions, head_revisions, migrate
 from bot.storage.models import ChannelIdentity, Customer, Order
 
 
@@ -21,13 +21,15 @@ def database(tmp_settings):
 
 def test_migrate_creates_the_schema_once(tmp_settings):
     db = create_database(tmp_settings.database_url)
-    assert current_version(db.engine) == 0
-    assert migrate(db.engine) == len(MIGRATIONS)
-    assert migrate(db.engine) == len(MIGRATIONS)  # second run changes nothing
-    assert current_version(db.engine) == len(MIGRATIONS)
+    assert current_revisions(db.engine) == ()
+    assert migrate(db.engine) == ", ".join(head_revisions())
+    assert migrate(db.engine) == ", ".join(head_revisions())  # second run changes nothing
+    assert current_revisions(db.engine) == head_revisions()
 
 
 def test_sqlite_file_is_in_wal_mode_for_two_writer_processes(database):
+    if database.engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite pragma (the tests run on another database)")
     with database.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
