@@ -7,7 +7,7 @@ import sys
 from bot.settings import get_settings
 
 
-def cmd_score(_args: argparse.Namespace) -> int:
+def cmd_score(args: argparse.Namespace) -> int:
     from bot.emotion.scorer import get_scorer
 
     settings = get_settings()
@@ -16,14 +16,29 @@ def cmd_score(_args: argparse.Namespace) -> int:
         text = line.rstrip("\n")
         if not text.strip():
             continue
-        emotion = scorer.score(text)
-        print(f"{emotion.level}\t{emotion.score:.3f}\t{text}", flush=True)
+        if not getattr(args, "explain", False):
+            emotion = scorer.score(text)
+            print(f"{emotion.level}\t{emotion.score:.3f}\t{text}", flush=True)
+            continue
+        explained = scorer.explain(text)
+        emotion = explained.emotion
+        why = []
+        if explained.probabilities:
+            calm, upset, angry = explained.probabilities
+            why.append(f"model calm {calm:.2f} upset {upset:.2f} angry {angry:.2f} → {explained.model_score:.3f}")
+        if explained.lexicon_score is not None:
+            why.append(f"lexicon {explained.lexicon_score:.3f}")
+        why += [o.reason for o in explained.overrides]
+        print(f"{emotion.level}\t{emotion.score:.3f}\t{text}\t{'; '.join(why)}", flush=True)
     return 0
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     emotion = commands.add_parser("emotion", help="emotion scoring tools")
     sub = emotion.add_subparsers(dest="emotion_command", required=True)
-    sub.add_parser(
+    score = sub.add_parser(
         "score", help="read messages (one per line) on stdin, print level<TAB>score<TAB>message"
-    ).set_defaults(func=cmd_score)
+    )
+    score.add_argument("--explain", action="store_true",
+                       help="add a fourth column: the model's probabilities and the lexicon overrides that applied")
+    score.set_defaults(func=cmd_score)

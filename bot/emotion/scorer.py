@@ -1,152 +1,85 @@
-"""A lexicon scorer for customer emotion in Chinese and English.
+"""Customer emotion in Chinese and English: a level (calm / upset / angry) and a 0-1 score per message.
 
-Why a lexicon rather than a trained model: it needs no labelled training data (our labelled
-messages stay held out for the benchmark), it behaves predictably on the cases customer
-service cares about (negation, "非常"/"太…了", "!!!"), and an operator can read and tune it.
-Each sentiment word adds its weight, multiplied by the degree words before it and flipped
-(and softened) by a negator within three tokens; two negators cancel ("不是不满意").
-Repeated "!"/"?", CAPITALS and repeated characters intensify. The raw sum becomes a 0-1 score.
-"""
+The score comes from a small classifier trained on public data (`bot.emotion.model`, weights shipped in
+bot/emotion/model/), moved by the lexicon's explainable overrides (`bot.emotion.overrides`: safety words,
+insults, anger emoji, negated praise and negated complaints, degree words and "!!!"). The level cuts the
+score at the thresholds from settings (BOT_EMOTION_UPSET_AT / _ANGRY_AT). Without the model's files the
+lexicon scores alone (a warning is logged once)."""
 from __future__ import annotations
 
-import math
-import re
+import logging
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
-import yaml
+from bot.emotion.lexicon import LEXICON, Emotion, LexiconScorer, lexicon_score
+from bot.emotion.model import EmotionModel, load_model
+from bot.emotion.overrides import Override, apply_overrides, find_overrides
 
-from bot.text.language import detect_language
+__all__ = ["Emotion", "EmotionScorer", "Explanation", "get_scorer"]
 
-LEXICON = Path(__file__).with_name("lexicon.yml")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
-_EN_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|n't|\d+")
-NEGATION_WINDOW = 3
-
-
-@dataclass(frozen=True)
-class Emotion:
-    level: str  # calm | upset | angry
-    score: float  # 0 (content) .. 1 (furious)
+log = logging.getLogger(__name__)
+# Repeated "!"/"?", CAPITALS, stretched characters and degree words ("非常失望") make an unhappy message more so
+# (the lexicon's intensity, 0-4): the score moves this share of the way to 1 per point, once the model already
+# reads the message as upset.
+INTENSITY_SHARE = 0.1
 
 
 @dataclass(frozen=True)
-class _Language:
-    words: Dict[str, float]
-    negators: FrozenSet[str]
-    degree: Dict[str, float]
-
-
-@lru_cache(maxsize=4)
-def _emoji(path: str) -> Dict[str, float]:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    return {str(k): float(v) for k, v in (raw.get("emoji") or {}).items()}
-
-
-@lru_cache(maxsize=4)
-def _lexicon(path: str) -> Dict[str, _Language]:
-    raw = dict(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
-    raw.pop("emoji", None)  # the same in every language: _emoji
-    return {
-        language: _Language(
-            words={str(k).lower(): float(v) for k, v in section["words"].items()},
-            negators=frozenset(str(n).lower() for n in section["negators"]),
-            degree={str(k).lower(): float(v) for k, v in section["degree"].items()},
-        )
-        for language, section in raw.items()
-    }
+class Explanation:
+    emotion: Emotion
+    model_score: Optional[float]  # None without the model
+    probabilities: Optional[Tuple[float, float, float]]  # P(calm), P(upset), P(angry)
+    lexicon_score: Optional[float]  # only without the model: the lexicon then scores alone
+    overrides: List[Override]
 
 
 class EmotionScorer:
-    def __init__(self, upset_at: float = 0.15, angry_at: float = 0.6, lexicon: Path = LEXICON) -> None:
+    def __init__(self, upset_at: float = 0.15, angry_at: float = 0.6, lexicon: Path = LEXICON,
+                 model_dir: Optional[Path] = None) -> None:
         self.upset_at = upset_at
         self.angry_at = angry_at
-        self._lexicon = _lexicon(str(lexicon))
-        self._emoji = _emoji(str(lexicon))
-        self._jieba = None
+        self._lexicon_path = lexicon
+        self._lexicon = LexiconScorer(upset_at, angry_at, lexicon)
+        self._model_dir = model_dir
+        self._model: Optional[EmotionModel] = None
+        self._model_loaded = False
 
-    def _zh_tokens(self, text: str) -> List[str]:
-        if self._jieba is None:
-            import jieba
-
-            tokenizer = jieba.Tokenizer()
-            for word in list(self._lexicon["zh"].words) + list(self._lexicon["zh"].degree):
-                tokenizer.add_word(word, freq=2000)
-            for negator in self._lexicon["zh"].negators:
-                tokenizer.add_word(negator, freq=2000)
-            self._jieba = tokenizer
-        tokens: List[str] = []
-        lexicon = self._lexicon["zh"]
-        for token in self._jieba.lcut(text):
-            if not token.strip():
-                continue
-            if token in lexicon.words or len(token) < 2:
-                tokens.append(token)
-                continue
-            # "太慢", "超烂": jieba keeps a degree word and a sentiment word together; split them.
-            for start in range(1, len(token)):
-                head, tail = token[:start], token[start:]
-                if tail in lexicon.words and (head in lexicon.degree or head in lexicon.negators):
-                    tokens.extend([head, tail])
-                    break
-            else:
-                tokens.append(token)
-        return tokens
+    def _get_model(self) -> Optional[EmotionModel]:
+        if not self._model_loaded:
+            self._model = load_model(str(self._model_dir) if self._model_dir else None)
+            self._model_loaded = True
+            if self._model is None:
+                log.warning("emotion model files are missing (bot/emotion/model/); scoring with the lexicon only")
+        return self._model
 
     def score(self, text: str) -> Emotion:
+        return self.explain(text).emotion
+
+    def explain(self, text: str) -> Explanation:
+        """The emotion with what made it: the model's probabilities, the lexicon's score, the overrides."""
         text = text or ""
-        language = "zh" if _HAN.search(text) else (detect_language(text) or "en")
-        lowered = text.lower()
-        tokens = self._zh_tokens(lowered) if language == "zh" else _EN_TOKEN.findall(lowered)
-        raw = self._lexical(tokens, self._lexicon[language])
-        if language == "zh":  # 太…了 frames the words between them
-            raw *= 1.3 if re.search(r"太.{1,6}了", text) else 1.0
-        raw += sum(weight * text.count(symbol) for symbol, weight in self._emoji.items())
-        raw += self._intensity(text)
-        return self._emotion(raw)
-
-    def _lexical(self, tokens: List[str], lexicon: _Language) -> float:
-        total = 0.0
-        for position, token in enumerate(tokens):
-            weight = lexicon.words.get(token)
-            if weight is None:
-                continue
-            window = tokens[max(0, position - NEGATION_WINDOW) : position]
-            negations = sum(1 for t in window if t in lexicon.negators)
-            degree = 1.0
-            for t in window:
-                degree *= lexicon.degree.get(t, 1.0)
-            value = weight * degree
-            if negations % 2 == 1:
-                # "不满意" is displeasure; "not bad" is mild approval: negation flips and softens.
-                value = -value * (1.0 if weight < 0 else 0.5)
-            total += value
-        return total
-
-    @staticmethod
-    def _intensity(text: str) -> float:
-        bonus = 0.0
-        exclaims = len(re.findall(r"[!！]", text))
-        questions = len(re.findall(r"[?？]", text))
-        bonus += 0.5 * max(0, exclaims - 1) + 0.3 * max(0, questions - 1)
-        shouted = [w for w in re.findall(r"\b[A-Z]{3,}\b", text) if w not in {"VIP", "SMS", "USB", "OLED", "SF", "JD"}]
-        bonus += 0.6 * len(shouted)
-        if re.search(r"(.)\1{3,}", text):  # "啊啊啊啊", "nooooo"
-            bonus += 0.5
-        return min(bonus, 3.0)
-
-    def _emotion(self, raw: float) -> Emotion:
-        score = 0.0 if raw <= 0 else 1 - math.exp(-raw / 3.0)
+        model = self._get_model() if text.strip() else None
+        reading = self._lexicon.reading(text)
+        probabilities = model.probabilities(text, reading) if model else None
+        model_score = model.score_from(probabilities) if model and probabilities else None
+        lexical = lexicon_score(reading.raw) if model_score is None else None
+        score = lexical if model_score is None else model_score
+        intensity = LexiconScorer.intensity(text) + (1.0 if reading.intensified else 0.0)
+        if model_score is not None and score >= self.upset_at and intensity > 0:
+            score += (1.0 - score) * min(0.5, INTENSITY_SHARE * intensity)
+        overrides = find_overrides(text, self._lexicon_path, reading if model_score is not None else None)
+        score = apply_overrides(score, overrides, self.upset_at, self.angry_at)
         level = "angry" if score >= self.angry_at else "upset" if score >= self.upset_at else "calm"
-        return Emotion(level=level, score=round(score, 3))
+        return Explanation(Emotion(level=level, score=round(score, 3)), model_score, probabilities, lexical,
+                           overrides)
 
 
 _scorers: Dict[Tuple[float, float], EmotionScorer] = {}
 
 
 def get_scorer(upset_at: float = 0.15, angry_at: float = 0.6) -> EmotionScorer:
+    """One scorer per pair of thresholds, per process (the model and lexicon load on first use)."""
     key = (upset_at, angry_at)
     if key not in _scorers:
         _scorers[key] = EmotionScorer(upset_at, angry_at)
