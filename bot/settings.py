@@ -125,11 +125,16 @@ class Settings:
     # no other server). Redis holds the conversation locks (Rasa's RedisLockStore), socket.io's cross-replica
     # messages, WeChat's access token and the shared limits; the broker carries Rasa's events (RabbitMQ).
     redis_url: str = field(default="", metadata={"env": "BOT_REDIS_URL"})
+    # Put before every key and channel this assistant uses in Redis, so that several can share one server.
+    redis_prefix: str = field(default="bot:", metadata={"env": "BOT_REDIS_PREFIX"})
     broker_url: str = field(default="", metadata={"env": "BOT_BROKER_URL"})
     # How many Rasa servers and action servers `python -m bot run --replicas N` starts behind nginx.
     replicas: int = field(default=1, metadata={"env": "BOT_REPLICAS"})
     # The one public port nginx listens on in cluster mode (channels, store page, console).
     public_port: int = field(default=8080, metadata={"env": "BOT_PUBLIC_PORT"})
+    # Where customers' browsers reach the chat (socket.io) when that is not the Rasa server itself: nginx's
+    # public address in cluster mode (the run command sets it for the web servers). Empty: BOT_RASA_PORT's.
+    public_url: str = field(default="", metadata={"env": "BOT_PUBLIC_URL"})
     # Slows every knowledge-base answer down (seconds): only for testing WeChat's 5-second deadline.
     debug_answer_delay_s: float = field(default=0.0, metadata={"env": "BOT_DEBUG_ANSWER_DELAY"})
 

@@ -15,9 +15,18 @@ The room, the Rasa sender id and the conversation id are one and the same, "web:
 Rasa's SocketIOOutput (which emits to room=recipient id) reaches exactly this conversation's browsers.
 
 A new connection and a new session cost nothing, so each client address may make at most
-BOT_RATE_PER_ADDRESS connections, session requests and messages a minute together (the sliding window of
-bot/rasa/request_limits.py; behind a proxy on this machine, its X-Forwarded-For): past that a connection is
-refused, a session request ends the connection, and a message is answered utter_slow_down."""
+BOT_RATE_PER_ADDRESS connections, session requests and messages a minute together (a sliding window of
+bot/shared_state; the address as in bot/rasa/request_limits.py: behind a proxy on this machine, its
+X-Forwarded-For): past that a connection is
+refused, a session request ends the connection, and a message is answered utter_slow_down.
+
+Several replicas (cluster mode, BOT_REDIS_URL): the socket.io server publishes its room emits through Redis
+(bot/shared_state/socketio_manager.py), so an agent's reply executed by any Rasa replica reaches the
+customer's socket on whichever replica holds it. What stays in one process is only what belongs to one
+connection (its socket.io session: customer, address, conversation), which stays on one replica (sticky
+routing); answers to one connection (session_confirm, slow down) go to it directly, not through Redis. Signed
+session ids are checked from their signature alone, so a reconnect to another replica resumes the same
+conversation; the per-address count is kept in Redis, shared by every replica."""
 from __future__ import annotations
 
 import json
@@ -40,8 +49,10 @@ from bot.identity.verified import VerifiedIdentity, stamp
 from bot.observability.masking import mask_id
 from bot.rasa.domain_responses import response_choice
 from bot.rasa.message_guard import SLOW_DOWN_RESPONSE
-from bot.rasa.request_limits import SlidingWindow, client_address
+from bot.rasa.request_limits import WINDOW_S, client_address
 from bot.settings import Settings, get_settings
+from bot.shared_state.factory import shared_async_windows
+from bot.shared_state.socketio_manager import socketio_manager
 
 logger = logging.getLogger(__name__)
 LANGUAGES = ("zh", "en")
@@ -139,7 +150,9 @@ class VerifiedSocketIOInput(SocketIOInput):
                          metadata_key)
         self._tokens = CustomerTokens.from_settings(settings)
         self._sessions = SessionIds.from_settings(settings)
-        self._per_address = SlidingWindow(settings.rate_per_address)  # connections, sessions, messages
+        # connections, sessions and messages of one address, counted together by every replica
+        self._per_address = shared_async_windows(settings, "rate:webchat", settings.rate_per_address, WINDOW_S)
+        self._settings = settings
         self._default_language = settings.default_language
 
     def get_output_channel(self) -> Optional[OutputChannel]:
@@ -149,7 +162,8 @@ class VerifiedSocketIOInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # Origins are not checked here (as in Rasa's channel): a guest from anywhere learns nothing, and a
         # customer token is only in the store page's hands.
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        manager = socketio_manager(self._settings)  # None: in this process (the embedded default)
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[], client_manager=manager)
         hook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio  # Rasa's get_output_channel uses it (agent replies, output_channel=latest)
         namespace = self.namespace
@@ -157,6 +171,15 @@ class VerifiedSocketIOInput(SocketIOInput):
         @hook.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        if manager is not None:
+            @hook.listener("after_server_start")
+            async def listen_to_other_replicas(_app: Any, _loop: Any) -> None:
+                """python-socketio starts listening on Redis at the first connection; a replica listens from
+                its start instead, so that nothing published before that first connection is missed."""
+                if not sio.manager_initialized:
+                    sio.manager_initialized = True
+                    sio.manager.initialize()
 
         async def bind(sid: Text, requested: object) -> str:
             """Binds the connection to a session (resumed or new), joins its room, confirms it."""
@@ -167,13 +190,13 @@ class VerifiedSocketIOInput(SocketIOInput):
             sio.enter_room(sid, conversation, namespace=namespace)
             state.update(conversation=conversation, session=signed)
             await sio.save_session(sid, state, namespace=namespace)
-            await sio.emit("session_confirm", signed, room=sid, namespace=namespace)
+            await sio.emit("session_confirm", signed, room=sid, namespace=namespace, ignore_queue=True)
             return conversation
 
         async def allowed(sid: Text, what: str) -> bool:
             """Counts one event of this connection's address; False (logged) when the address is over its limit."""
             address = (await sio.get_session(sid, namespace=namespace)).get("address") or "unknown"
-            if self._per_address.allow(address):
+            if await self._per_address.admit(address) is None:
                 return True
             logger.warning("web chat: more than %d connections, sessions and messages a minute from one address "
                            "(%s refused)", self._per_address.limit, what)
@@ -182,11 +205,11 @@ class VerifiedSocketIOInput(SocketIOInput):
         @sio.on("connect", namespace=namespace)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
             address = connection_address(environ or {})
-            if not self._per_address.allow(address):
+            wait = await self._per_address.admit(address)
+            if wait is not None:
                 logger.warning("web chat: more than %d connections, sessions and messages a minute from one "
                                "address (connection refused)", self._per_address.limit)
-                raise SocketRefused({"error": "too_many_requests",
-                                     "retry_after": self._per_address.retry_after(address)})
+                raise SocketRefused({"error": "too_many_requests", "retry_after": wait})
             claims = self._tokens.verify(handshake_token(auth, environ or {}))
             customer_id = claims.customer_id if claims else None
             await sio.save_session(sid, {"customer_id": customer_id, "address": address}, namespace=namespace)
@@ -208,7 +231,8 @@ class VerifiedSocketIOInput(SocketIOInput):
                 language = message_metadata(custom, None).get("language") or self._default_language
                 text = response_choice(None, SLOW_DOWN_RESPONSE, language)
                 if text:
-                    await sio.emit(self.bot_message_evt, {"text": text}, room=sid, namespace=namespace)
+                    await sio.emit(self.bot_message_evt, {"text": text}, room=sid, namespace=namespace,
+                                   ignore_queue=True)
                 return
             if not isinstance(data, Mapping) or not isinstance(data.get("message"), str):
                 logger.warning("web chat message without text from connection %s ignored", sid)

@@ -1,5 +1,7 @@
 """Web-chat session ids that the server issues and signs, bound to who holds them: a browser can resume
-its own session, but a session id it made up, or one bound to another customer, is never accepted."""
+its own session, but a session id it made up, or one bound to another customer, is never accepted.
+Nothing is stored: any replica checks a session id from its signature alone (every replica holds the same
+secret), so a browser that reconnects to another replica resumes the same conversation."""
 from __future__ import annotations
 
 import hashlib

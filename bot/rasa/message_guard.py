@@ -8,7 +8,9 @@
 - Length. A message over BOT_MAX_MESSAGE_CHARS is not read: it becomes intent `message_too_long` (a rule
   answers utter_message_too_long in the customer's language) and only its first characters are stored.
 - Rate. More than BOT_RATE_PER_SENDER messages a minute in one conversation: the customer is answered
-  utter_slow_down and the message goes no further (nothing is parsed, run or stored).
+  utter_slow_down and the message goes no further (nothing is parsed, run or stored). Counted in a sliding
+  window of bot/shared_state: in Redis in cluster mode, so a conversation's messages count together
+  whichever replica they reach.
 
 The rules are plain functions below; `install_message_guard` (called by bot/rasa/server_entry.py for
 `rasa run`) wraps Rasa's `MessageProcessor.parse_message` and `Agent.handle_message` with them."""
@@ -24,8 +26,9 @@ import yaml
 
 from bot.observability.masking import mask_id
 from bot.rasa.domain_responses import response_choice
-from bot.rasa.request_limits import SlidingWindow
+from bot.rasa.request_limits import WINDOW_S
 from bot.settings import Settings
+from bot.shared_state.factory import shared_async_windows
 from bot.text.language import detect_language
 
 logger = logging.getLogger(__name__)
@@ -148,7 +151,7 @@ class MessageGuard:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.standing = standing_payloads(settings.kb_dir / "wechat_menu.yml")
-        self.rate = SlidingWindow(settings.rate_per_sender)
+        self.rate = shared_async_windows(settings, "rate:sender", settings.rate_per_sender, WINDOW_S)
 
     async def parse(self, original: Any, processor: Any, message: Any, tracker: Any = None,
                     only_output_properties: bool = True) -> Dict[str, Any]:
@@ -177,7 +180,7 @@ class MessageGuard:
 
     async def handle(self, original: Any, agent: Any, message: Any) -> Any:
         sender = str(message.sender_id)
-        if self.rate.allow(sender):
+        if await self.rate.admit(sender) is None:
             return await original(agent, message)
         logger.warning("conversation %s sends more than %d messages a minute: asked to slow down",
                        mask_id(sender), self.rate.limit)

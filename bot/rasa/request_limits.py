@@ -8,62 +8,24 @@
   conversation instead (bot/rasa/message_guard.py), because one address speaks for many customers:
   a REST integration presenting its bearer token, and WeChat's servers (every request signed).
 
-The sliding window is plain Python, shared with the per-conversation limit."""
+The counts are sliding windows of bot/shared_state (in this process by default, in Redis in cluster mode, so
+that every replica counts the same address together; if Redis cannot be reached, requests are let through
+and the error is logged)."""
 from __future__ import annotations
 
 import hmac
 import ipaddress
 import logging
-import math
-import time
-from collections import deque
-from typing import Any, Callable, Deque, Dict, Iterable, Optional
+from typing import Any, Iterable, Optional
 
 from bot.settings import Settings
+from bot.shared_state.factory import shared_async_windows
 
 logger = logging.getLogger(__name__)
 WINDOW_S = 60.0  # the limits are "per minute" (BOT_RATE_PER_SENDER, BOT_RATE_PER_ADDRESS)
 LIMITED_PREFIX = "/webhooks/"
 # Signed by WeChat and sent from WeChat's few servers for all followers: limited per follower instead.
 PER_CONVERSATION_ONLY = ("/webhooks/wechat/",)
-
-
-class SlidingWindow:
-    """At most `limit` events per `window_s` seconds for each key, in memory (one process)."""
-
-    def __init__(self, limit: int, window_s: float = WINDOW_S, clock: Callable[[], float] = time.monotonic,
-                 sweep_every: int = 1000) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self._clock = clock
-        self._events: Dict[str, Deque[float]] = {}
-        self._calls = 0
-        self._sweep_every = sweep_every
-
-    def allow(self, key: str) -> bool:
-        """Counts the event and returns True when the key is under its limit; False (not counted) when over."""
-        now = self._clock()
-        self._calls += 1
-        if self._calls % self._sweep_every == 0:
-            self._sweep(now)
-        events = self._events.setdefault(key, deque())
-        while events and events[0] <= now - self.window_s:
-            events.popleft()
-        if len(events) >= self.limit:
-            return False
-        events.append(now)
-        return True
-
-    def retry_after(self, key: str) -> int:
-        """Whole seconds until the key may send again (0 when it may now)."""
-        events = self._events.get(key)
-        if not events or len(events) < self.limit:
-            return 0
-        return max(1, math.ceil(events[0] + self.window_s - self._clock()))
-
-    def _sweep(self, now: float) -> None:
-        for key in [k for k, events in self._events.items() if not events or events[-1] <= now - self.window_s]:
-            del self._events[key]
 
 
 def client_address(peer: str, forwarded_for: Optional[str]) -> str:
@@ -105,7 +67,7 @@ def limit_requests(app: Any, settings: Settings) -> None:
 
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.config.WEBSOCKET_MAX_SIZE = settings.max_body_bytes  # a socket.io message over the websocket
-    window = SlidingWindow(settings.rate_per_address)
+    window = shared_async_windows(settings, "rate:address", settings.rate_per_address, WINDOW_S)
     tokens = tuple(settings.rest_integrations)
 
     async def per_address(request: Any) -> Any:
@@ -114,9 +76,9 @@ def limit_requests(app: Any, settings: Settings) -> None:
         if presents_integration_token(request.headers.get("authorization"), tokens):
             return None
         address = client_address(request.ip, request.headers.get("x-forwarded-for"))
-        if window.allow(address):
+        wait = await window.admit(address)
+        if wait is None:
             return None
-        wait = window.retry_after(address)
         logger.warning("rate limit: more than %d requests a minute from one address to %s",
                        settings.rate_per_address, request.path)
         return response.json(

@@ -17,9 +17,10 @@ PACKAGES = ("bot", "actions")
 # Bottom to top; a module may import its own layer (acyclically) and those below it, never one above.
 LAYERS: Sequence[Tuple[str, Sequence[str]]] = (
     ("foundation", ("bot", "bot.settings", "bot.text", "bot.observability", "bot.concurrency", "bot.identity",
-                    "bot.service_hours", "bot.timekeeping")),
+                    "bot.service_hours", "bot.timekeeping", "bot.shared_state")),
     ("storage", ("bot.storage",)),
-    ("domain", ("bot.customers", "bot.emotion", "bot.kb", "bot.complaints", "bot.handoff", "bot.metrics")),
+    ("domain", ("bot.customers", "bot.emotion", "bot.kb", "bot.complaints", "bot.handoff", "bot.metrics",
+                "bot.routing")),
     ("Rasa boundary", ("bot.rasa",)),
     ("services", ("bot.services",)),
     ("channels, web, actions", ("bot.channels", "bot.web", "actions")),

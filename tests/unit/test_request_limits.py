@@ -1,7 +1,6 @@
 """Request limits of the Rasa server: the sliding window, who the caller is, which paths are limited."""
-from bot.rasa.request_limits import (
-    SlidingWindow, client_address, is_limited_per_address, presents_integration_token,
-)
+from bot.rasa.request_limits import client_address, is_limited_per_address, presents_integration_token
+from bot.shared_state.windows import LocalWindows
 
 
 class Clock:
@@ -14,24 +13,24 @@ class Clock:
 
 def test_the_window_slides_and_counts_only_what_it_lets_through():
     clock = Clock()
-    window = SlidingWindow(3, window_s=60, clock=clock)
-    assert [window.allow("a") for _ in range(4)] == [True, True, True, False]
-    assert window.allow("b")  # another key has its own window
+    window = LocalWindows(3, window_s=60, clock=clock)
+    assert [window.admit("a") for _ in range(4)] == [None, None, None, 60]
+    assert window.admit("b") is None  # another key has its own window
     assert window.retry_after("a") == 60
     clock.now += 30
-    assert not window.allow("a") and window.retry_after("a") == 30
+    assert window.admit("a") == 30 and window.retry_after("a") == 30
     clock.now += 30.5
-    assert window.allow("a")  # the first three are out of the window; the refused ones never counted
+    assert window.admit("a") is None  # the first three are out of the window; the refused ones never counted
 
 
 def test_idle_keys_are_forgotten():
     clock = Clock()
-    window = SlidingWindow(2, window_s=60, clock=clock, sweep_every=10)
+    window = LocalWindows(2, window_s=60, clock=clock, sweep_every=10)
     for n in range(9):
-        window.allow(f"k{n}")
+        window.admit(f"k{n}")
     clock.now += 61
-    window.allow("fresh")  # the tenth call sweeps
-    assert list(window._events) == ["fresh"]
+    window.admit("fresh")  # the tenth call sweeps
+    assert window.tracked() == 1
 
 
 def test_forwarded_for_is_trusted_only_from_a_proxy_on_this_machine():

@@ -108,7 +108,7 @@ class WeChatInput(InputChannel):
         settings = services.settings
         self._settings = settings
         self._crypto = WeChatCrypto(settings.wechat_token, settings.wechat_aes_key, settings.wechat_app_id)
-        self._api = WeChatApi(settings.wechat_api_base, settings.wechat_app_id, settings.wechat_app_secret)
+        self._api = WeChatApi.from_settings(settings)
         self._inbox = WeChatInbox(services.database)
         self._menu = load_menu(settings.kb_dir / "wechat_menu.yml")
         self._background: set = set()
