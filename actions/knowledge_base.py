@@ -50,6 +50,8 @@ async def answer_from_knowledge_base(
     if reply.language != tracker.get_slot("language"):
         events.append(SlotSet("language", reply.language))
     if reply.kind == "answer":
+        if reply.note_response and response_text(domain, reply.note_response, reply.language):
+            dispatcher.utter_message(response=reply.note_response)  # "our FAQ is in Chinese only"
         dispatcher.utter_message(text=reply.text)
         if reply.ask_feedback:
             dispatcher.utter_message(response="utter_kb_ask_feedback")

@@ -48,7 +48,7 @@ def write_project(knowledge_base: KnowledgeBase, folder: Path, dictionary_dir: P
     for entry in knowledge_base.entries.values():
         examples = "".join(f"- {p.replace(chr(10), ' ')}\n" for p in entry.phrasings())
         nlu.append({"intent": f"faq/{entry.id}", "examples": examples})
-        responses[f"utter_faq/{entry.id}"] = [{"text": entry.answer["zh"]}]
+        responses[f"utter_faq/{entry.id}"] = [{"text": entry.answer_in("zh")}]
     # A second intent so the classifier has something to tell apart.
     nlu.append({"intent": "greet", "examples": "- 你好\n- 您好\n- hello\n- hi\n- 在吗\n- hey there\n"})
     (folder / "data" / "nlu.yml").write_text(

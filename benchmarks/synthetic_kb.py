@@ -26,10 +26,11 @@ def synthetic_knowledge_base(base: KnowledgeBase, size: int, seed: int = 7) -> K
         entries[entry_id] = Entry(
             id=entry_id,
             category=source.category,
-            question={"zh": f"{model_zh}：{source.question['zh']}", "en": f"{model_en}: {source.question['en']}"},
+            question={lang: f"{model_zh}：{text}" if lang == "zh" else f"{model_en}: {text}"
+                      for lang, text in source.question.items()},
             alternatives={
-                "zh": tuple(f"{model_zh} {a}" for a in source.alternatives["zh"]),
-                "en": tuple(f"{model_en} {a}" for a in source.alternatives["en"]),
+                "zh": tuple(f"{model_zh} {a}" for a in source.alternatives.get("zh", ())),
+                "en": tuple(f"{model_en} {a}" for a in source.alternatives.get("en", ())),
             },
             answer=source.answer,
             tags=source.tags,

@@ -12,7 +12,9 @@ from bot.text.language import detect_language
 @dataclass(frozen=True)
 class FaqReply:
     """`kind` is answer, choose or none. `text` is the answer itself (from the knowledge base);
-    `response` names a domain.yml response to send; `buttons` are (title, payload) pairs."""
+    `response` names a domain.yml response to send; `buttons` are (title, payload) pairs.
+    `note_response`, when set, names a short note to send first in the customer's language: the entry is not
+    written in it (a Chinese-only knowledge base asked in English), so `text` is in `answer_language`."""
 
     kind: str
     language: str
@@ -21,6 +23,11 @@ class FaqReply:
     response: Optional[str] = None
     buttons: Tuple[Tuple[str, str], ...] = ()
     ask_feedback: bool = False
+    note_response: Optional[str] = None
+    answer_language: Optional[str] = None
+
+# Sent before an answer that exists only in the other language (the response lives in domain.yml).
+LANGUAGE_NOTE_RESPONSE = "utter_kb_answer_language_note"
 
 
 class FaqAssistant:
@@ -71,8 +78,12 @@ class FaqAssistant:
         assert entry is not None
         # Ask "was this helpful?" on the first answer and then every `feedback_every` answers.
         ask = answers_so_far % self.feedback_every == 0
+        # An entry written in one language only is answered in that language, after a note in the customer's.
+        answer_language = language if entry.has_language(language) else entry.languages[0]
         return FaqReply(
-            "answer", language, entry_id=entry.id, text=entry.answer_in(language), ask_feedback=ask,
+            "answer", language, entry_id=entry.id, text=entry.answer_in(answer_language), ask_feedback=ask,
+            note_response=None if answer_language == language else LANGUAGE_NOTE_RESPONSE,
+            answer_language=answer_language,
         )
 
     def _record(self, conversation_id: str, question: str, language: str, outcome: str,

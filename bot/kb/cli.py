@@ -46,9 +46,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     language = detect_language(question) or "zh"
     decision = service.decide(question, language)
     print(f"Question: {question}   (language {language}; decision: {decision.kind})")
-    print(f"{'rank':<5}{'score':>7}{'lexical':>9}{'learned':>9}  entry")
+    print(f"{'rank':<5}{'score':>7}{'lexical':>9}{'semantic':>9}{'learned':>9}  entry")
     for rank, hit in enumerate(service.search(question, args.limit), start=1):
-        print(f"{rank:<5}{hit.score:>7.3f}{hit.lexical:>9.3f}{hit.learned:>9.3f}  {hit.entry.id}: {hit.entry.question_in(language)}")
+        print(f"{rank:<5}{hit.score:>7.3f}{hit.lexical:>9.3f}{hit.semantic:>9.3f}{hit.learned:>9.3f}  "
+              f"{hit.entry.id}: {hit.entry.question_in(language)}")
     return 0
 
 
@@ -84,6 +85,52 @@ def cmd_gaps(args: argparse.Namespace) -> int:
         suffix = f"   (answered with {gap.entry_id})" if gap.entry_id else ""
         print(f"{gap.count:>5}  {gap.kind:<11} {gap.question}{suffix}")
     return 0
+
+
+def _learning():
+    from bot.kb.learning import KbLearning
+    from bot.storage.migrations import migrated_database
+
+    settings = get_settings()
+    return KbLearning(migrated_database(settings)), load_files_only(settings.kb_dir)
+
+
+def load_files_only(folder: Path):
+    from bot.kb.loader import load_knowledge_base
+
+    return load_knowledge_base(folder)
+
+
+def cmd_suggestions(args: argparse.Namespace) -> int:
+    learning, knowledge_base = _learning()
+    suggestions = learning.suggestions(knowledge_base, args.limit)
+    if not suggestions:
+        print("No suggested alternatives: nothing in the records (helpful answers, choices, agent answers after a "
+              "miss) that the knowledge base does not already have.")
+        return 0
+    print(f"{'id':<9} {'count':>5}  {'entry':<32} {'customer wording':<40} evidence")
+    for s in suggestions:
+        print(f"{s.id:<9} {s.count:>5}  {s.entry_id:<32} {s.question[:40]:<40} {s.evidence_text()}")
+    print(f"\nAccept with `python -m bot kb accept ID…` (served on the next question), or `kb reject ID…`.")
+    return 0
+
+
+def _decide(args: argparse.Namespace, status: str) -> int:
+    learning, knowledge_base = _learning()
+    done, unknown = learning.decide(knowledge_base, args.ids, status, args.by)
+    for s in done:
+        print(f"{status}: {s.id}  {s.entry_id} ← {s.question!r} ({s.evidence_text()})")
+    for raw in unknown:
+        print(f"Error: no pending suggestion {raw!r} (see `python -m bot kb suggestions`)", file=sys.stderr)
+    return 1 if unknown else 0
+
+
+def cmd_accept(args: argparse.Namespace) -> int:
+    return _decide(args, "accepted")
+
+
+def cmd_reject(args: argparse.Namespace) -> int:
+    return _decide(args, "rejected")
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -126,6 +173,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     gaps = sub.add_parser("gaps", help="unanswered and unhelpful questions, most frequent first")
     gaps.add_argument("--limit", type=int, default=20)
     gaps.set_defaults(func=cmd_gaps)
+    suggestions = sub.add_parser("suggestions", help="customers' wordings suggested as alternatives, with evidence")
+    suggestions.add_argument("--limit", type=int, default=50)
+    suggestions.set_defaults(func=cmd_suggestions)
+    for name, func, what in (("accept", cmd_accept, "add suggested alternatives (served on the next question)"),
+                             ("reject", cmd_reject, "never suggest these again")):
+        decide = sub.add_parser(name, help=what)
+        decide.add_argument("ids", nargs="+", help="ids from `kb suggestions`")
+        decide.add_argument("--by", default="operator", help="who decided (kept with the decision)")
+        decide.set_defaults(func=func)
     evaluation = sub.add_parser("eval", help="top-1/top-3 accuracy and latency on labelled questions")
     evaluation.add_argument("folder", help="a knowledge-base folder in this format")
     evaluation.add_argument("questions", help="TSV: language<TAB>expected_entry_id<TAB>question")

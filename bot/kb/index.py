@@ -21,7 +21,8 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.kb.learned import SparseNaiveBayes
-from bot.kb.model import LANGUAGES, Entry, KnowledgeBase
+from bot.kb.model import Entry, KnowledgeBase
+from bot.kb.semantic import SemanticScorer, TranslationModel, model_tokens, shipped_model
 from bot.kb.text import Analyzer
 
 K1 = 1.2
@@ -31,6 +32,15 @@ LEXICAL_WEIGHT = 0.3  # within the entry score, against the learned model
 # The learned model is confident even about questions that share little with any entry;
 # its probability counts in full only where the lexical score shows real overlap.
 LEXICAL_EVIDENCE = 0.25
+# Naive Bayes trained on a handful of examples an entry is noise: its share grows from nothing at
+# NB_MIN_DOCS training texts per entry (phrasings and answers) to full at NB_FULL_DOCS. Measured on the
+# validation clusters of LCQMC (about 3.7 texts an entry: naive Bayes cost 5 points of top-1 there).
+NB_MIN_DOCS = 4.0
+NB_FULL_DOCS = 8.0
+# Within a phrasing's score, the learned translation model (bot/kb/semantic.py) against the lexical score;
+# chosen on the validation clusters of LCQMC (python -m tools.faq_model tune), never on a reported set.
+SEMANTIC_WEIGHT = 0.3
+_SHIPPED = object()
 
 
 @dataclass(frozen=True)
@@ -40,12 +50,15 @@ class Hit:
     lexical: float
     learned: float
     matched: str  # the phrasing that matched best
+    semantic: float = 0.0
 
 
 class SearchIndex:
     """An immutable index over one version of the knowledge base."""
 
-    def __init__(self, knowledge_base: KnowledgeBase, analyzer: Analyzer) -> None:
+    def __init__(self, knowledge_base: KnowledgeBase, analyzer: Analyzer, semantic: object = _SHIPPED,
+                 semantic_weight: float = SEMANTIC_WEIGHT) -> None:
+        """`semantic`: a TranslationModel, None for lexical scores only, or (default) the shipped model."""
         self.knowledge_base = knowledge_base
         self.analyzer = analyzer
         self._entries: List[Entry] = list(knowledge_base.entries.values())
@@ -65,12 +78,18 @@ class SearchIndex:
         # Column-major: a question touches few n-grams, so only their columns are read.
         self._char_matrix = self._chars.fit_transform([" ".join(terms) for terms in term_lists]).tocsc()
         self._train_learned(term_lists)
+        model = shipped_model() if semantic is _SHIPPED else semantic
+        self.semantic_weight = semantic_weight if model is not None else 0.0
+        self._semantic = (
+            SemanticScorer(model, [model_tokens(terms, analyzer.normalize(text)) for terms, text in zip(term_lists, texts)])
+            if isinstance(model, TranslationModel) else None
+        )
 
     def _train_learned(self, term_lists: Sequence[Sequence[str]]) -> None:
         documents = [" ".join(terms) for terms in term_lists]
         labels = list(self._owners)
         for position, entry in enumerate(self._entries):  # answers describe the topic too
-            for language in LANGUAGES:
+            for language in entry.languages:
                 documents.append(" ".join(self.analyzer.terms(entry.answer[language])))
                 labels.append(position)
         self._learned_chars = TfidfVectorizer(
@@ -81,6 +100,8 @@ class SearchIndex:
             [self._learned_chars.fit_transform(documents), self._learned_words.fit_transform(documents)]
         ).tocsr()
         self._learned = SparseNaiveBayes().fit(features, labels, len(self._entries))
+        per_entry = len(documents) / max(1, len(self._entries))
+        self.learned_share = float(np.clip((per_entry - NB_MIN_DOCS) / (NB_FULL_DOCS - NB_MIN_DOCS), 0.0, 1.0))
 
     def _learned_posterior(self, text: str) -> np.ndarray:
         features = sparse.hstack(
@@ -129,10 +150,16 @@ class SearchIndex:
         query = self._chars.transform([text]).tocsr()
         characters = np.asarray(self._char_matrix[:, query.indices] @ query.data).ravel()
         doc_scores = BM25_WEIGHT * lexical + (1 - BM25_WEIGHT) * characters
+        semantic_best = np.zeros(len(self._entries))
+        if self._semantic is not None and self.semantic_weight > 0:
+            semantic = self._semantic.scores(model_tokens(terms, self.analyzer.normalize(question)))
+            semantic_best = np.maximum.reduceat(semantic, self._starts)
+            doc_scores = (1 - self.semantic_weight) * doc_scores + self.semantic_weight * semantic
         lexical_best = np.maximum.reduceat(doc_scores, self._starts)
         learned = self._learned_posterior(text)
         evidence = np.clip(lexical_best / LEXICAL_EVIDENCE, 0.0, 1.0)
-        best = LEXICAL_WEIGHT * lexical_best + (1 - LEXICAL_WEIGHT) * learned * evidence
+        learned_weight = (1 - LEXICAL_WEIGHT) * self.learned_share
+        best = (1 - learned_weight) * lexical_best + learned_weight * learned * evidence
         order = np.argsort(-best)[:limit]
         hits = []
         for position in order:
@@ -145,7 +172,7 @@ class SearchIndex:
                 Hit(
                     entry=self._entries[position], score=round(float(best[position]), 4),
                     lexical=round(float(lexical_best[position]), 4), learned=round(float(learned[position]), 4),
-                    matched=self._texts[doc],
+                    matched=self._texts[doc], semantic=round(float(semantic_best[position]), 4),
                 )
             )
         return hits

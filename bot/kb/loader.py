@@ -108,33 +108,47 @@ def _parse_entry(raw: Any, index: int, default_category: Any, source: str, issue
     question: Dict[str, str] = {}
     answer: Dict[str, str] = {}
     alternatives: Dict[str, Tuple[str, ...]] = {}
-    for field_name, target in (("question", question), ("answer", answer)):
-        value = raw.get(field_name)
-        if not isinstance(value, dict):
-            issues.append(Issue(source, label, field_name, "must map zh and en to a text"))
-            continue
-        for lang in LANGUAGES:
+    raw_question, raw_answer = raw.get("question"), raw.get("answer")
+    for field_name, value in (("question", raw_question), ("answer", raw_answer)):
+        if not isinstance(value, dict) or not any(lang in value for lang in LANGUAGES):
+            issues.append(Issue(source, label, field_name, "must map zh and/or en to a text"))
+    if not isinstance(raw_question, dict) or not isinstance(raw_answer, dict):
+        return None
+    # An entry may be written in one language only; a language it uses needs both a question and an answer.
+    languages = [lang for lang in LANGUAGES if lang in raw_question or lang in raw_answer]
+    for lang in languages:
+        for field_name, value, target in (("question", raw_question, question), ("answer", raw_answer, answer)):
             text = _text(value.get(lang), (source, label, f"{field_name}.{lang}"), issues)
             if text:
                 target[lang] = text
-    raw_alternatives = raw.get("alternatives")
+    missing = [lang for lang in LANGUAGES if lang not in languages]
+    if missing and len(issues) == before:
+        issues.append(Issue(source, label, "question", f"no {' or '.join(missing)} version: answered in "
+                            f"{' and '.join(languages)} only", "warning"))
+    raw_alternatives = raw.get("alternatives", {})
+    if raw_alternatives is None:
+        raw_alternatives = {}
     if not isinstance(raw_alternatives, dict):
-        issues.append(Issue(source, label, "alternatives", f"must map zh and en to at least {MIN_ALTERNATIVES} phrasings"))
+        issues.append(Issue(source, label, "alternatives", "must map zh and en to lists of phrasings"))
     else:
-        for lang in LANGUAGES:
-            values = raw_alternatives.get(lang)
-            if not isinstance(values, list) or len([v for v in values if isinstance(v, str) and v.strip()]) < MIN_ALTERNATIVES:
-                issues.append(
-                    Issue(source, label, f"alternatives.{lang}", f"needs at least {MIN_ALTERNATIVES} phrasings")
-                )
+        for lang in sorted(set(raw_alternatives) - set(LANGUAGES)):
+            issues.append(Issue(source, label, f"alternatives.{lang}", "unknown language (expected zh or en)"))
+        for lang in languages:
+            values = raw_alternatives.get(lang) or []
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                issues.append(Issue(source, label, f"alternatives.{lang}", "must be a list of phrasings"))
                 continue
-            alternatives[lang] = tuple(v.strip() for v in values if isinstance(v, str) and v.strip())
+            alternatives[lang] = tuple(v.strip() for v in values if v.strip())
+            if len(alternatives[lang]) < MIN_ALTERNATIVES:
+                issues.append(Issue(source, label, f"alternatives.{lang}",
+                                    f"only {len(alternatives[lang])} phrasing(s); at least {MIN_ALTERNATIVES} "
+                                    "help customers' own wordings find it", "warning"))
     tags = raw.get("tags", [])
     related = raw.get("related", [])
     for name, value in (("tags", tags), ("related", related)):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             issues.append(Issue(source, label, name, "must be a list of texts"))
-    if len(issues) > before:
+    if any(i.severity == "error" for i in issues[before:]):
         return None
     return Entry(
         id=entry_id, category=category, question=question, alternatives=alternatives, answer=answer,
@@ -181,7 +195,8 @@ def _near_duplicates(entries: List[Entry]) -> List[Issue]:
             seen.setdefault(key, entry.id)
             normalized.append((key, entry.id))
     # Near duplicates: compare standard questions pairwise (cheap: one per entry and language).
-    standard = [(re.sub(r"[\s\W_]+", "", e.question[lang].lower()), e) for e in entries for lang in LANGUAGES]
+    standard = [(re.sub(r"[\s\W_]+", "", e.question[lang].lower()), e)
+                for e in entries for lang in LANGUAGES if lang in e.question]
     for i, (a, entry_a) in enumerate(standard):
         for b, entry_b in standard[i + 1 :]:
             if entry_a.id == entry_b.id or abs(len(a) - len(b)) > max(len(a), len(b)) * 0.2:

@@ -25,15 +25,25 @@ class Entry:
         languages = (language,) if language else LANGUAGES
         found: List[str] = []
         for lang in languages:
-            found.append(self.question[lang])
+            if lang in self.question:
+                found.append(self.question[lang])
             found.extend(self.alternatives.get(lang, ()))
         return found
 
+    @property
+    def languages(self) -> Tuple[str, ...]:
+        """The languages the entry is written in (a Chinese-only FAQ has just "zh")."""
+        return tuple(lang for lang in LANGUAGES if lang in self.answer)
+
+    def has_language(self, language: str) -> bool:
+        return language in self.answer
+
     def answer_in(self, language: str) -> str:
-        return self.answer.get(language) or self.answer["zh"]
+        """The answer in `language`, or in the entry's own language when it has none in that one."""
+        return self.answer.get(language) or self.answer.get("zh") or next(iter(self.answer.values()))
 
     def question_in(self, language: str) -> str:
-        return self.question.get(language) or self.question["zh"]
+        return self.question.get(language) or self.question.get("zh") or next(iter(self.question.values()))
 
 
 @dataclass(frozen=True)

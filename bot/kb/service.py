@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 from bot.kb.index import Hit, SearchIndex
+from bot.kb.learning import KbLearning, with_alternatives
 from bot.kb.loader import KnowledgeBaseError, load_knowledge_base, watched_files
 from bot.kb.model import Entry
 from bot.kb.text import get_analyzer
@@ -20,6 +21,9 @@ logger = logging.getLogger(__name__)
 # A follow-up leans on the previous answer's topic: "那要多久?", "how much is it?"
 _ANAPHORA = re.compile(r"(那|这|它|该)|\b(that|it|this|those|these|they|them)\b", re.IGNORECASE)
 _FOLLOW_UP_START = re.compile(r"^(那|那么|如果|还有|另外|要是|and|so|what about|how about|what if|also|then)\b", re.IGNORECASE)
+# The customer asks for the same answer again: then (and only then) it is repeated word for word.
+_ASK_AGAIN = re.compile(r"再说一(遍|次)|再讲一(遍|次)|重复一(遍|下)|没看(清|懂|明白)|刚才(说|讲)的|say (that|it) again|"
+                        r"repeat (that|it)|come again|once more|didn'?t (get|catch) (that|it)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -59,10 +63,13 @@ class Decision:
         return self.hits[0].score if self.hits else 0.0
 
 
+Signature = Tuple[Tuple[str, int, int], ...]
+
+
 @dataclass
 class _Loaded:
     index: SearchIndex
-    signature: Tuple[Tuple[str, int, int], ...]
+    signature: Signature
     loaded_at: float = field(default_factory=time.time)
 
 
@@ -75,17 +82,22 @@ class KnowledgeBaseService:
     """
 
     def __init__(
-        self, folder: Path, dictionary_dir: Optional[Path] = None, thresholds: Thresholds = Thresholds()
+        self, folder: Path, dictionary_dir: Optional[Path] = None, thresholds: Thresholds = Thresholds(),
+        learning: Optional[KbLearning] = None,
     ) -> None:
+        """`learning`: where operator-accepted alternatives are read from (the database); None for files only."""
         self.folder = folder
         self.dictionary_dir = dictionary_dir
         self.thresholds = thresholds
+        self.learning = learning
         self.last_error: Optional[KnowledgeBaseError] = None
         self._loaded: Optional[_Loaded] = None
         self._failed_signature: Optional[Tuple[Tuple[str, int, int], ...]] = None
         self._lock = threading.Lock()
 
-    def _signature(self) -> Tuple[Tuple[str, int, int], ...]:
+    def _signature(self) -> Signature:
+        """The files' modification times and sizes, and the count of operator decisions on alternatives
+        (one indexed read): a change in either means the index is rebuilt on this question."""
         signature = []
         for path in watched_files(self.folder):
             try:
@@ -93,6 +105,8 @@ class KnowledgeBaseService:
                 signature.append((str(path), stat.st_mtime_ns, stat.st_size))
             except FileNotFoundError:
                 continue
+        if self.learning is not None:
+            signature.append(("kb_learned_alternatives", self.learning.version(), 0))
         return tuple(signature)
 
     def index(self) -> SearchIndex:
@@ -115,6 +129,8 @@ class KnowledgeBaseService:
                     raise
                 logger.error("Knowledge base edit rejected, still serving the previous version:\n%s", error)
                 return self._loaded.index
+            if self.learning is not None:
+                knowledge_base = with_alternatives(knowledge_base, self.learning.accepted())
             analyzer = get_analyzer(knowledge_base.synonyms, self.dictionary_dir)
             index = SearchIndex(knowledge_base, analyzer)
             self._loaded = _Loaded(index=index, signature=signature)
@@ -130,20 +146,32 @@ class KnowledgeBaseService:
         return self.index().search(question, limit)
 
     def decide(self, question: str, language: str, previous_entry_id: Optional[str] = None) -> Decision:
-        """Answer, offer choices, or admit there is no answer; uses the previous topic for vague follow-ups."""
+        """Answer, offer choices, or admit there is no answer.
+
+        A vague follow-up ("那要多久到账") is also read together with the previous topic, and that reading wins
+        when it finds an answer the question alone does not, or a different entry. It never brings back the
+        answer just given: that is repeated only when the question alone asks for it, or asks to hear it again."""
         index = self.index()
-        decision = self._classify(index.search(question), language)
+        decision = self._classify(index.search(question), language, question=question)
         previous = index.knowledge_base.entries.get(previous_entry_id) if previous_entry_id else None
         if previous is None:
             return decision
+        if _ASK_AGAIN.search(question):
+            return Decision("answer", (self._hit_for(previous, index),), language, used_context=True)
         vague = self._is_vague(question)
-        if vague or decision.kind != "answer":
-            contextual = self._classify(
-                index.search(f"{previous.question_in(language)} {question}"), language, used_context=True
-            )
-            if contextual.kind == "answer" and (vague or decision.kind != "answer"):
-                return contextual
+        if not (vague or decision.kind != "answer"):
+            return decision
+        contextual_hits = [h for h in index.search(f"{previous.question_in(language)} {question}")
+                           if h.entry.id != previous.id]
+        contextual = self._classify(contextual_hits, language, used_context=True)
+        if contextual.kind == "answer" and (decision.kind != "answer" or (
+                vague and contextual.entry.id != decision.entry.id and contextual.score >= decision.score)):
+            return contextual
         return decision
+
+    @staticmethod
+    def _hit_for(entry: Entry, index: SearchIndex) -> Hit:
+        return Hit(entry=entry, score=1.0, lexical=1.0, learned=1.0, matched=entry.question_in(entry.languages[0]))
 
     def _is_vague(self, question: str) -> bool:
         """Short, or leaning on "that"/"那" for its subject: it needs the previous topic."""
@@ -153,7 +181,8 @@ class KnowledgeBaseService:
             return True
         return len(terms) <= 5 and bool(_ANAPHORA.search(stripped))
 
-    def _classify(self, hits: List[Hit], language: str, used_context: bool = False) -> Decision:
+    def _classify(self, hits: List[Hit], language: str, used_context: bool = False,
+                  question: str = "") -> Decision:
         t = self.thresholds
         if not hits or hits[0].score < t.ambiguous:
             return Decision("none", tuple(hits[:1]), language, used_context)
@@ -161,10 +190,30 @@ class KnowledgeBaseService:
         runner_up = hits[1].score if len(hits) > 1 else 0.0
         if top >= t.certain or (top >= t.confident and top - runner_up >= t.margin):
             return Decision("answer", tuple(hits), language, used_context)
+        # Far ahead of every other entry (twice the margin): one entry clearly fits, even at a modest score, as in
+        # knowledge bases with few phrasings an entry, where the naive Bayes does not lift the score.
+        if top - runner_up >= DECISIVE_MARGIN_FACTOR * t.margin:
+            return Decision("answer", tuple(hits), language, used_context)
+        # Asked (almost) word for word as one entry's phrasing, and as no other's: that entry is meant.
+        if question and top >= t.confident and _verbatim(question, hits[0].matched) and not (
+                len(hits) > 1 and _verbatim(question, hits[1].matched)):
+            return Decision("answer", tuple(hits), language, used_context)
         close = [h for h in hits if h.score >= max(t.ambiguous, top - t.margin)][: t.choices]
         if len(close) == 1 and top >= t.confident:
             return Decision("answer", tuple(hits), language, used_context)
         return Decision("choose", tuple(close), language, used_context)
+
+
+_PUNCTUATION = re.compile(r"[\s\W_]+")
+VERBATIM_SIMILARITY = 0.85
+DECISIVE_MARGIN_FACTOR = 2.0  # difflib ratio of the texts without spaces and punctuation
+
+
+def _verbatim(question: str, phrasing: str) -> bool:
+    from difflib import SequenceMatcher
+
+    a, b = _PUNCTUATION.sub("", question.lower()), _PUNCTUATION.sub("", phrasing.lower())
+    return bool(a and b) and SequenceMatcher(None, a, b).ratio() >= VERBATIM_SIMILARITY
 
 
 _services: dict = {}
@@ -175,5 +224,8 @@ def get_knowledge_base(settings: Settings) -> KnowledgeBaseService:
     thresholds = Thresholds.from_settings(settings)
     key = (str(settings.kb_dir), thresholds)
     if key not in _services:
-        _services[key] = KnowledgeBaseService(settings.kb_dir, settings.jieba_dictionary_dir, thresholds)
+        from bot.storage.database import get_database
+
+        _services[key] = KnowledgeBaseService(settings.kb_dir, settings.jieba_dictionary_dir, thresholds,
+                                              learning=KbLearning(get_database(settings)))
     return _services[key]

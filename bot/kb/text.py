@@ -20,6 +20,9 @@ EN_EXTRA_STOPWORDS = frozenset(
     "please hi hello thanks stella galaxy digital pls plz question questions ask asking wondering wonder "
     "know tell about regarding query".split()
 )
+# Question framing ("能不能取消" = "取消吗"): removed before segmentation, or jieba's search mode makes words
+# such as 不能取消 and 能取 out of it, which match unrelated phrasings.
+_ZH_FRAMING = re.compile(r"能不能|可不可以|可以不可以|是不是|有没有|行不行")
 # spaCy's stop list drops words that decide the question here.
 EN_KEEP = frozenset("how when where why what which much many long can cannot not no off out up back".split())
 
@@ -101,8 +104,9 @@ class Analyzer:
         """Search terms of `text` (already normalized or not)."""
         normalized = self.normalize(text)
         if _HAN.search(normalized):
+            framed = _ZH_FRAMING.sub(" ", normalized)
             with self._lock:  # jieba's Tokenizer is not documented as thread-safe
-                words: Iterable[str] = self._jieba.lcut_for_search(normalized)
+                words: Iterable[str] = self._jieba.lcut_for_search(framed)
             return [self._english_term(w) if _ASCII_WORD.match(w) else w for w in words if self._keep_zh(w)]
         doc = self._english.make_doc(normalized)
         return [

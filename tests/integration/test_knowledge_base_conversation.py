@@ -93,3 +93,29 @@ def test_an_edited_answer_is_served_without_retraining_or_restart(assistant):
     time.sleep(0.05)
     reply = assistant.say(sender(), "请问满多少包邮？")
     assert "满 88 元包邮" in reply[0]["text"]
+
+
+def test_a_vague_follow_up_does_not_get_the_answer_just_given_again(assistant):
+    customer = sender()
+    first = assistant.say(customer, "退货运费谁出？")
+    follow_up = assistant.say(customer, "那要多久到账")
+    assert follow_up[0]["text"] != first[0]["text"]
+    assert "工作日" in follow_up[0]["text"]
+
+
+def test_an_accepted_suggestion_is_served_on_the_next_question_without_restart(assistant):
+    from bot.kb.learning import KbLearning
+    from bot.kb.loader import load_knowledge_base
+    from bot.kb.records import KbRecords
+    from bot.storage.database import create_database
+
+    slang = "货到了发现是坏的咋整"
+    database = create_database(f"sqlite:///{assistant.var_dir / 'assistant.db'}")
+    knowledge_base = load_knowledge_base(Path(assistant.extra_env["BOT_KB_DIR"]))
+    KbRecords(database).record_feedback("kb-learning", "return-quality-issue", slang, helpful=True)
+    learning = KbLearning(database)
+    suggestion = next(s for s in learning.suggestions(knowledge_base) if s.question == slang)
+    learning.decide(knowledge_base, [suggestion.id], "accepted")
+    reply = assistant.say(sender(), slang)
+    assert reply[0]["text"] == knowledge_base.entries["return-quality-issue"].answer["zh"]
+    database.engine.dispose()
