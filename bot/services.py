@@ -3,7 +3,7 @@ channels ask here instead of constructing their own. Everything is created on fi
 from __future__ import annotations
 
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 from bot.settings import Settings, get_settings
 
@@ -13,6 +13,9 @@ if TYPE_CHECKING:  # imported lazily below: a process builds only what it uses
     from bot.customers.guest_lockout import GuestLockout
     from bot.handoff.desk import HandoffDesk
     from bot.handoff.gateway import ConversationGateway
+    from bot.handoff.live_events import LivePublisher
+    from bot.rasa.feed_consumer import FeedConsumer
+    from bot.handoff.login_throttle import LoginThrottle
     from bot.handoff.relay import HandoffRelay
     from bot.handoff.workspace import AgentWorkspace
     from bot.kb.assistant import FaqAssistant
@@ -95,18 +98,39 @@ class Services:
         delivery = ReplyDelivery(desk.outbox, desk.agents, gateway, self.settings.outbox_max_attempts)
         return HandoffRelay(HandoffClaims(self.database, desk.agents, delivery, gateway), delivery)
 
-    def agent_workspace(self, relay: "HandoffRelay") -> "AgentWorkspace":
-        """The agent console's use cases, on the relay's claims and delivery."""
-        from bot.handoff.login_throttle import LoginThrottle
+    def agent_workspace(self, relay: "HandoffRelay", publisher: "Optional[LivePublisher]" = None) -> "AgentWorkspace":
+        """The agent console's use cases, on the relay's claims and delivery; changes announced to `publisher`."""
         from bot.handoff.workspace import AgentWorkspace
         from bot.rasa.conversation_log import ConversationLog
 
         from bot.handoff.ticket_orders import TicketOrders
 
         return AgentWorkspace(self.handoff_desk, relay.claims, relay.delivery, ConversationLog(self.database),
-                              self.settings.kb_dir / "canned_replies.yml",
-                              LoginThrottle(self.settings.login_max_failures),
-                              TicketOrders(self.handoff_desk.queue, self.tickets, self.customers))
+                              self.settings.kb_dir / "canned_replies.yml", self.login_throttle(),
+                              TicketOrders(self.handoff_desk.queue, self.tickets, self.customers),
+                              publisher=publisher)
+
+    def conversation_feed(self, publisher: "LivePublisher") -> "FeedConsumer":
+        """The reader of Rasa's event broker (RabbitMQ with BOT_BROKER_URL, else the SQL broker's file) into our
+        table for the live transcript; it tells `publisher` which handoffs moved. Run it in the web server."""
+        from bot.handoff.live_events import FeedAnnouncer
+        from bot.rasa.event_feed import broker_address, sql_broker_path
+        from bot.rasa.feed_consumer import FeedConsumer, RabbitSource, SqlBrokerSource
+        from bot.rasa.feed_store import FeedStore
+
+        source = (RabbitSource(broker_address(self.settings)) if self.settings.broker_url
+                  else SqlBrokerSource(sql_broker_path(self.settings)))
+        return FeedConsumer(source, FeedStore(self.database), FeedAnnouncer(self.database, publisher).announce)
+
+    def login_throttle(self) -> "LoginThrottle":
+        """Failed sign-ins per username and address, counted by every web server together in cluster mode
+        (in Redis; refused for a moment when Redis cannot be reached, never uncounted)."""
+        from bot.handoff.login_throttle import UNAVAILABLE_WAIT_S, WINDOW_S, LoginThrottle
+        from bot.shared_state.factory import shared_windows
+
+        windows = shared_windows(self.settings, "login", self.settings.login_max_failures, WINDOW_S,
+                                 when_unavailable=UNAVAILABLE_WAIT_S)
+        return LoginThrottle(self.settings.login_max_failures, windows=windows)
 
 
 @lru_cache(maxsize=1)

@@ -3,6 +3,7 @@ one handoff, its messages, the canned replies), what an agent does (claim, reply
 hand back) and what only an admin does (list, add, deactivate and reactivate agents; assign an overdue
 ticket or callback request to an agent). Each returns
 plain dataclasses or raises a `WorkspaceError` that says why; the web layer only turns them into HTTP.
+Each change is also announced to every console (`bot.handoff.live_events`), which then asks for what changed.
 
 Sign-in is throttled per username and per client address (`bot.handoff.login_throttle`) and runs
 on the password executor (`bot.handoff.passwords`), never on the executor the other calls share."""
@@ -20,6 +21,7 @@ from bot.handoff.claims import ClaimResult, CloseResult, HandoffClaims
 from bot.handoff.desk import Availability, HandoffDesk
 from bot.handoff.followups import FollowUpError, OverdueCallback, OverdueTicket, is_overdue
 from bot.handoff.gateway import TranscriptReader
+from bot.handoff.live_events import QUEUE_CHANGED, LiveEvent, LivePublisher, NoPublisher, publish_all
 from bot.handoff.login_throttle import DEFAULT_MAX_FAILURES, LoginThrottle
 from bot.handoff.outbox import ReplyDelivery, ReplyView
 from bot.handoff.passwords import WeakPasswordError, password_executor
@@ -109,7 +111,7 @@ class ReplyResult:
 class AgentWorkspace:
     def __init__(self, desk: HandoffDesk, claims: HandoffClaims, delivery: ReplyDelivery,
                  transcript: TranscriptReader, canned_path: Path, throttle: Optional[LoginThrottle] = None,
-                 ticket_orders: Optional[TicketOrders] = None) -> None:
+                 ticket_orders: Optional[TicketOrders] = None, publisher: Optional[LivePublisher] = None) -> None:
         self._desk = desk
         self._claims = claims
         self._delivery = delivery
@@ -117,6 +119,7 @@ class AgentWorkspace:
         self._canned_path = canned_path
         self._throttle = throttle or LoginThrottle(DEFAULT_MAX_FAILURES)
         self._ticket_orders = ticket_orders
+        self._publisher: LivePublisher = publisher or NoPublisher()
 
     # signing in -------------------------------------------------------------------------------
     async def sign_in(self, username: str, password: str, address: str) -> Optional[SignedIn]:
@@ -128,6 +131,7 @@ class AgentWorkspace:
         signed_in = await run_blocking(self._sign_in, username, password, executor=password_executor())
         if signed_in is not None:
             self._throttle.succeeded(username, address)
+            await self._announce(QUEUE_CHANGED)  # the team list
         return signed_in
 
     async def agent_for(self, token: Optional[str]) -> Optional[AgentView]:
@@ -136,9 +140,19 @@ class AgentWorkspace:
 
     async def sign_out(self, token: str, agent_id: int) -> None:
         await run_blocking(self._desk.agents.sign_out, token, agent_id)
+        await self._announce(QUEUE_CHANGED)
 
     async def set_presence(self, agent_id: int, presence: str) -> None:
         await run_blocking(self._set_presence, agent_id, presence)
+        await self._announce(QUEUE_CHANGED)
+
+    async def still_signed_in(self, token: Optional[str]) -> bool:
+        """Whether the session lasts; a console's open event stream is also its heartbeat."""
+        agent = await run_blocking(self._desk.agents.agent_for, token)
+        if agent is None:
+            return False
+        await run_blocking(self._desk.agents.heartbeat, agent.id)
+        return True
 
     # reading ----------------------------------------------------------------------------------
     async def overview(self, agent_id: int) -> Overview:
@@ -163,6 +177,7 @@ class AgentWorkspace:
         result = await self._claims.claim(handoff_id, agent_id)
         if not result.claimed:
             raise TakenByAnother(await run_blocking(self._owner_name, result.handoff))
+        await self._announce(QUEUE_CHANGED, LiveEvent("handoff", handoff=handoff_id))
         return result
 
     async def reply(self, agent_id: int, handoff_id: int, text: str) -> ReplyResult:
@@ -178,6 +193,7 @@ class AgentWorkspace:
             raise Refused(str(error)) from None
         await self._delivery.deliver_conversation(reply.conversation_id)  # this conversation's only
         delivered = (await run_blocking(self._desk.outbox.get_reply, reply.id)).delivered_at is not None
+        await self._announce(LiveEvent("handoff", handoff=handoff_id))
         return ReplyResult(reply.id, delivered)
 
     async def order_options(self, handoff_id: int) -> List[OrderOption]:
@@ -198,6 +214,7 @@ class AgentWorkspace:
                                         f"agent:{agent.username}")
         except HandoffError as error:
             raise Invalid(str(error)) from None
+        await self._announce(LiveEvent("handoff", handoff=handoff_id))
         return str(ticket.order_number)
 
     async def note(self, agent_id: int, handoff_id: int, text: str) -> None:
@@ -206,6 +223,7 @@ class AgentWorkspace:
             await run_blocking(self._desk.notes.add, handoff_id, agent_id, text)
         except HandoffError as error:
             raise Invalid(str(error)) from None
+        await self._announce(LiveEvent("handoff", handoff=handoff_id))
 
     # admins only --------------------------------------------------------------------------------
     async def agents(self, acting: AgentView) -> List[AgentView]:
@@ -233,43 +251,54 @@ class AgentWorkspace:
         try:
             if active:
                 await run_blocking(self._desk.agents.reactivate, agent_id)
+                await self._announce(QUEUE_CHANGED)
                 return []
             requeued = await run_blocking(self._desk.agents.deactivate, agent_id)
         except AgentError as error:
             raise Invalid(str(error)) from None
         for handoff_id in requeued:  # the relay retries what Rasa does not hear now
             await self._claims.tell_rasa(handoff_id)
+        await self._announce(QUEUE_CHANGED, *(LiveEvent("handoff", handoff=h) for h in requeued))
         return requeued
 
     async def assign_ticket(self, acting: AgentView, number: str, agent_id: int) -> OverdueTicket:
         """An admin names the agent who follows up an open ticket (recorded in its history)."""
         _admin_only(acting)
         try:
-            return await run_blocking(self._desk.followups.assign_ticket, number, agent_id, acting.username)
+            ticket = await run_blocking(self._desk.followups.assign_ticket, number, agent_id, acting.username)
         except LookupError as error:
             raise NotFound(str(error)) from None
         except FollowUpError as error:
             raise Invalid(str(error)) from None
+        await self._announce(QUEUE_CHANGED)
+        return ticket
 
     async def assign_callback(self, acting: AgentView, number: str, agent_id: int) -> OverdueCallback:
         """An admin names the agent who is to call a waiting callback request (by handoff number) back."""
         _admin_only(acting)
         try:
-            return await run_blocking(self._desk.followups.assign_callback, number, agent_id)
+            callback = await run_blocking(self._desk.followups.assign_callback, number, agent_id)
         except LookupError as error:
             raise NotFound(str(error)) from None
         except FollowUpError as error:
             raise Invalid(str(error)) from None
+        await self._announce(QUEUE_CHANGED)
+        return callback
 
     async def close(self, agent_id: int, handoff_id: int, outcome: str) -> CloseResult:
         """Resolve (``resolved``) or hand back to the bot (``returned``)."""
         await self._own(agent_id, handoff_id)
         try:
-            return await self._claims.close(handoff_id, agent_id, outcome)
+            result = await self._claims.close(handoff_id, agent_id, outcome)
         except HandoffError as error:
             raise Refused(str(error)) from None
+        await self._announce(QUEUE_CHANGED, LiveEvent("handoff", handoff=handoff_id))
+        return result
 
     # the steps --------------------------------------------------------------------------------
+    async def _announce(self, *events: LiveEvent) -> None:
+        await publish_all(self._publisher, events)
+
     async def _existing(self, handoff_id: int) -> HandoffView:
         handoff = await run_blocking(self._desk.queue.get, handoff_id)
         if handoff is None:

@@ -1,16 +1,18 @@
-"""Reads a conversation as Rasa stored it (the SQL tracker store's ``events`` table, in our database),
-so the console shows new customer messages live, and still does while Rasa restarts."""
+"""Reads a conversation's messages from our feed table (`conversation_events`, filled from Rasa's event broker
+by bot.rasa.feed_consumer), so the console shows new customer messages live without touching Rasa's
+tracker store, and still does while Rasa restarts."""
 from __future__ import annotations
 
 import json
 from typing import Any, Dict, List
 
-from sqlalchemy import text
+from sqlalchemy import select
 
 from bot.handoff.context import buttons_of, offered_since_customer, transcript_from_events
+from bot.rasa.event_feed import FOLLOWED_EVENTS
 from bot.storage.database import Database
+from bot.storage.feed_models import ConversationEvent
 
-_SHOWN = ("user", "bot")
 _LOOKBACK = 10  # earlier messages read for the buttons the customer may be answering
 
 
@@ -21,25 +23,19 @@ class ConversationLog:
     def messages_after(self, conversation_id: str, after_id: int = 0, limit: int = 500) -> List[Dict[str, Any]]:
         """Customer, bot and agent messages with an ``id`` to ask for what came after; a button the customer
         tapped shows as its title, also when the bot offered it before ``after_id``."""
+        table = ConversationEvent.__table__
+        of_conversation = (table.c.conversation_id == conversation_id, table.c.type_name.in_(FOLLOWED_EVENTS))
         with self._db.engine.connect() as connection:
-            if not self._db.engine.dialect.has_table(connection, "events"):
-                return []
             rows = connection.execute(
-                text("SELECT id, data FROM events WHERE sender_id = :sender AND id > :after "
-                     "AND type_name IN ('user', 'bot') ORDER BY id LIMIT :limit"),
-                {"sender": conversation_id, "after": after_id, "limit": limit},
-            ).all()
+                select(table.c.id, table.c.data).where(*of_conversation, table.c.id > after_id)
+                .order_by(table.c.id).limit(limit)).all()
             earlier = connection.execute(
-                text("SELECT data FROM events WHERE sender_id = :sender AND id <= :after "
-                     "AND type_name IN ('user', 'bot') ORDER BY id DESC LIMIT :lookback"),
-                {"sender": conversation_id, "after": after_id, "lookback": _LOOKBACK},
-            ).scalars().all() if after_id > 0 else []
+                select(table.c.data).where(*of_conversation, table.c.id <= after_id)
+                .order_by(table.c.id.desc()).limit(_LOOKBACK)).scalars().all() if after_id > 0 else []
         offered = offered_since_customer(json.loads(data) for data in earlier)
         messages = []
         for row_id, data in rows:
             event = json.loads(data)
-            if event.get("event") not in _SHOWN:
-                continue
             for turn in transcript_from_events([event], offered):
                 turn["id"] = row_id
                 messages.append(turn)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from bot.storage.database import Database
+from bot.storage.feed_models import ConversationEvent
 from bot.storage.models import (
     AgentReply, AgentSession, Handoff, HandoffNote, KbFeedback, KbQuery, MetricsConversation, SatisfactionRating,
     Ticket, TicketEvent, WeChatInbound, WeChatOptions, utcnow,
@@ -57,6 +58,8 @@ def _steps(cutoff: datetime, now: datetime) -> List[_Step]:
     epoch_cutoff = cutoff.replace(tzinfo=timezone.utc).timestamp()
     return [
         _Step("conversation events (Rasa)", RASA_EVENTS, RASA_EVENTS.c.timestamp < epoch_cutoff),
+        _Step("conversation events (the console's feed)", ConversationEvent.__table__,
+              ConversationEvent.__table__.c.timestamp < epoch_cutoff),
         _Step("knowledge-base queries", KbQuery.__table__, KbQuery.__table__.c.created_at < cutoff),
         _Step("knowledge-base feedback questions (anonymised)", KbFeedback.__table__,
               sa.and_(KbFeedback.__table__.c.created_at < cutoff, KbFeedback.__table__.c.question.isnot(None)),

@@ -16,7 +16,9 @@ from bot.services import Services
 from bot.settings import Settings, parse_service_hours
 from bot.web import demo_sign_in
 from bot.web.chart_asset import chart_script
+from bot.handoff.live_events import AnnouncingGateway
 from bot.web.console_api import WORKSPACE, ConsoleApi
+from bot.web.event_stream import LIVE_HUB, live_hub
 from bot.web.metrics_api import MetricsApi
 from bot.web.webchat_asset import webchat_bundle
 
@@ -24,6 +26,7 @@ logger = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 RELAY_TASK = web.AppKey("relay_task", asyncio.Task)
+FEED_TASK = web.AppKey("feed_task", asyncio.Task)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -83,17 +86,30 @@ def create_app(services: Services) -> web.Application:
     app = web.Application(client_max_size=settings.max_body_bytes)  # larger bodies: 413
 
     async def start_background(app_: web.Application) -> None:
-        """What needs the running event loop: the HTTP session to Rasa, the relay and the console's workspace."""
+        """What needs the running event loop: the HTTP session to Rasa, the consoles' live events, the relay,
+        the console's workspace and the reader of the conversation feed (Rasa's event broker)."""
         app_[HTTP] = aiohttp.ClientSession()
-        relay = services.handoff_relay(RasaConversations(settings.rasa_url, app_[HTTP], token=settings.rasa_token))
-        app_[WORKSPACE] = services.agent_workspace(relay)
+        hub = live_hub(settings)
+        await hub.start()
+        app_[LIVE_HUB] = hub
+        gateway = AnnouncingGateway(RasaConversations(settings.rasa_url, app_[HTTP], token=settings.rasa_token), hub)
+        relay = services.handoff_relay(gateway)
+        app_[WORKSPACE] = services.agent_workspace(relay, hub)
         app_[RELAY_TASK] = asyncio.create_task(relay.run())
+        app_[FEED_TASK] = asyncio.create_task(services.conversation_feed(hub).run())
+
+    async def end_streams(app_: web.Application) -> None:
+        """The consoles' event streams end first (they would hold the shutdown until its timeout)."""
+        await app_[LIVE_HUB].close()
 
     async def stop_background(app_: web.Application) -> None:
-        app_[RELAY_TASK].cancel()
+        for key in (FEED_TASK, RELAY_TASK):
+            app_[key].cancel()
+        await asyncio.gather(app_[FEED_TASK], app_[RELAY_TASK], return_exceptions=True)
         await app_[HTTP].close()
 
     app.on_startup.append(start_background)
+    app.on_shutdown.append(end_streams)
     app.on_cleanup.append(stop_background)
 
     async def store(_request: web.Request) -> web.Response:

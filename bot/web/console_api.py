@@ -27,6 +27,7 @@ from bot.handoff.workspace import (
 from bot.observability.masking import mask_id
 from bot.settings import Settings
 from bot.web.console_labels import ticket_labels
+from bot.web.event_stream import LIVE_HUB, event_stream
 
 COOKIE = "cs_console_session"
 MAX_ROW_ID = 2**63 - 1  # the largest id a database row can have (a signed 64-bit integer)
@@ -51,6 +52,7 @@ class ConsoleApi:
             web.get("/api/me", self.me),
             web.post("/api/presence", guarded(self.presence)),
             web.get("/api/overview", self.overview),
+            web.get("/api/stream", self.stream),
             web.get("/api/canned", self.canned),
             web.get("/api/labels", self.labels),
             web.get(r"/api/handoffs/{id:\d+}", self.handoff),
@@ -161,6 +163,13 @@ class ConsoleApi:
                                  "sla_due_at": _iso(t.sla_due_at), "assigned": t.assigned_agent}
                                 for t in overview.overdue_tickets],
         })
+
+    async def stream(self, request: web.Request) -> web.StreamResponse:
+        """What changes, as it happens (server-sent events); ends when the session does."""
+        await self._agent(request)
+        token = request.cookies.get(COOKIE)
+        workspace = self._workspace(request)
+        return await event_stream(request, request.app[LIVE_HUB], lambda: workspace.still_signed_in(token))
 
     async def canned(self, request: web.Request) -> web.Response:
         await self._agent(request)

@@ -38,6 +38,17 @@ def joined(messages):
     return "\n".join(m.get("text", "") for m in messages)
 
 
+def shown_to(agent, handoff_id, *texts, timeout=10.0):
+    """The agent's transcript once it shows `texts` (or after `timeout`): messages reach it through the
+    conversation feed (Rasa's event broker), a moment after the customer was answered."""
+    deadline = time.monotonic() + timeout
+    while True:
+        shown = joined(agent.messages(handoff_id))
+        if all(text in shown for text in texts) or time.monotonic() > deadline:
+            return shown
+        time.sleep(0.1)
+
+
 def sign_in(assistant, username):
     agent = ConsoleClient(assistant.web_url)
     agent.login(username, f"pass-{username}-123")
@@ -84,7 +95,7 @@ def test_handoff_with_context_claim_race_silence_reply_and_hand_back(assistant):
     assert context["kb_answers"] and context["kb_answers"][0]["question"] == "退货运费谁出？"
     assert "退货运费谁出" in context["summary"]["zh"]
     assert any(t["who"] == "customer" and t["intent"] for t in context["transcript"])
-    assert "GD2611200003" in joined(li.messages(handoff["id"]))  # written while waiting: reaches the agent
+    assert "GD2611200003" in shown_to(li, handoff["id"], "GD2611200003")  # written while waiting: reaches the agent
 
     results = {}
     barrier = threading.Barrier(2)
@@ -102,7 +113,7 @@ def test_handoff_with_context_claim_race_silence_reply_and_hand_back(assistant):
     assert other.call("POST", f"/api/handoffs/{handoff['id']}/reply", {"text": "我来"})[0] == 403
 
     assert assistant.say(sender, "你好，还在吗？") == []  # paused: the bot stays silent
-    assert "还在吗" in joined(owner.messages(handoff["id"]))
+    assert "还在吗" in shown_to(owner, handoff["id"], "还在吗")
     assert owner.call("POST", f"/api/handoffs/{handoff['id']}/reply", {"text": "在的，我来帮您看运费"})[0] == 201
     assert owner.call("POST", f"/api/handoffs/{handoff['id']}/note", {"text": "老客户，语气平和"})[0] == 201
     tracker = assistant.tracker(sender)
@@ -180,6 +191,6 @@ def test_restart_in_the_middle_of_a_handoff_loses_nothing(assistant):
     again._opener = agent._opener  # the same browser: the session survived the restart
     mine = again.overview()["mine"]
     assert handoff["id"] in [h["id"] for h in mine]
-    texts = joined(again.messages(handoff["id"]))
+    texts = shown_to(again, handoff["id"], "耳机左耳没声音了", "收到，我看一下", "重启后我还在")
     assert "耳机左耳没声音了" in texts and "收到，我看一下" in texts and "重启后我还在" in texts
     assert again.call("POST", f"/api/handoffs/{handoff['id']}/resolve")[0] == 200

@@ -6,7 +6,6 @@ import json
 from datetime import datetime
 
 import pytest
-from sqlalchemy import text
 
 from bot.complaints.order_choices import NO_ORDER, no_order_choice, recent_order_choices
 from bot.complaints.rules import CATEGORIES, SEVERITIES
@@ -19,7 +18,6 @@ from bot.handoff.queue import HandoffQueue
 from bot.handoff.records import HandoffError
 from bot.handoff.request_builder import build_request, channel_kind
 from bot.handoff.ticket_orders import TicketOrders
-from bot.rasa.conversation_log import ConversationLog
 from bot.web.console_labels import ticket_labels
 
 NOW = datetime(2026, 11, 23, 4, 0)
@@ -247,22 +245,6 @@ def test_a_guests_ticket_takes_an_order_placed_with_the_phone_on_the_ticket(stor
 
 
 # the console's live transcript reads the buttons offered before the messages it is asked for ---------------
-def test_the_console_transcript_shows_a_tapped_title_across_polls(database):
-    with database.engine.begin() as connection:
-        connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), "
-                                "type_name VARCHAR(255), timestamp FLOAT, intent_name VARCHAR(255), "
-                                "action_name VARCHAR(255), data TEXT)"))
-        for event in [user("/greet", intent="greet"), bot("满意吗？", buttons=RATINGS), bot("（请点选）"),
-                      user(RATING, intent="rate_service")]:
-            connection.execute(text("INSERT INTO events (sender_id, type_name, timestamp, data) "
-                                    "VALUES ('web:s6', :kind, :at, :data)"),
-                               {"kind": event["event"], "at": event["timestamp"], "data": json.dumps(event)})
-    log = ConversationLog(database)
-    everything = log.messages_after("web:s6", 0)
-    assert [m.get("text") for m in everything] == ["", "满意吗？", "（请点选）", "5 非常满意"]
-    assert [m["text"] for m in log.messages_after("web:s6", everything[2]["id"])] == ["5 非常满意"]
-
-
 def test_the_summary_does_not_quote_the_complaint_twice():
     from bot.handoff.context import TicketFacts
 

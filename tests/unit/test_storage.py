@@ -161,3 +161,40 @@ def test_tracker_store_reads_and_writes_exactly_what_rasas_own_store_does(proces
     assert [e.text for e in full.events if isinstance(e, UserUttered)] == ["第一次", "第二次"]
     assert len(full.events) == 6
     theirs.engine.dispose()
+
+
+def test_the_event_broker_gets_each_new_event_once_across_sessions(process_settings):
+    """The broker (the console's feed) hears exactly the events `save` stores, also after a new session and
+    when nothing is new, without Rasa's read-back of the whole tracker."""
+    import asyncio
+
+    from rasa.core.brokers.broker import EventBroker
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.rasa.tracker_store import SettingsSQLTrackerStore
+
+    class Recorder(EventBroker):  # stands in for RabbitMQ or the SQL broker: Rasa's own interface
+        def __init__(self) -> None:
+            self.published = []
+
+        def publish(self, event) -> None:
+            self.published.append(event)
+
+    recorder = Recorder()
+    domain = Domain.empty()
+    store = SettingsSQLTrackerStore(domain=domain, event_broker=recorder)
+    tracker = DialogueStateTracker("c-feed", domain.slots)
+    for event in [SessionStarted(timestamp=1.0), ActionExecuted("action_listen", timestamp=1.1),
+                  UserUttered("第一次", {"name": "greet", "confidence": 1.0}, timestamp=2.0)]:
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    asyncio.run(store.save(tracker))  # nothing new: nothing published twice
+    for event in [SessionStarted(timestamp=3.0), ActionExecuted("action_listen", timestamp=3.1),
+                  UserUttered("第二次", {"name": "greet", "confidence": 1.0}, timestamp=4.0)]:
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    assert [e["event"] for e in recorder.published] == ["session_started", "action", "user"] * 2
+    assert [e.get("text") for e in recorder.published if e["event"] == "user"] == ["第一次", "第二次"]
+    assert {e["sender_id"] for e in recorder.published} == {"c-feed"}

@@ -1,4 +1,6 @@
-/* Agent console: vanilla JS, polling the JSON API (overview every 2 s, the open conversation every second).
+/* Agent console: vanilla JS. The server pushes what changed (GET /api/stream, server-sent events) and the console
+   then asks the JSON API for it; polling is a slow safety net (every 30 s), and runs at the old pace (overview
+   every 2 s, the open conversation every second) only while the stream is down.
    What customers and agents wrote reaches the page only as text: elements are built with createElement and
    filled with textContent; class names come from fixed lists, never from data (SECURITY.md). */
 (function () {
@@ -63,7 +65,7 @@
   var lang = localStorage.getItem("console-lang") === "en" ? "en" : "zh";
   var CHANNELS = {web: "web", socketio: "web", wechat: "wechat", rest: "rest"};
   var state = {me: null, selected: null, detail: null, lastMessageId: 0, timers: [], labels: null, moods: [],
-               orders: [], seenQueue: null, unseen: 0, summaries: {}};
+               orders: [], seenQueue: null, unseen: 0, summaries: {}, stream: null, live: false, refreshPending: null};
   var baseTitle = document.title;
   var $ = function (id) { return document.getElementById(id); };
   function t(key) { return T[lang][key] || key; }
@@ -118,11 +120,57 @@
     $("me").textContent = agent.display_name; $("presence").value = agent.presence === "away" ? "away" : "online";
     $("admin-toggle").hidden = agent.role !== "admin";
     $("metrics-link").hidden = agent.role !== "admin";
-    applyTexts(); loadCanned(); loadLabels(); refresh(); stopTimers();
-    state.timers.push(setInterval(refresh, 2000));
-    state.timers.push(setInterval(pollMessages, 1000));
+    applyTexts(); loadCanned(); loadLabels(); refresh(); startTimers(true); openStream();
   }
-  function stopTimers() { state.timers.forEach(clearInterval); state.timers = []; }
+  function startTimers(fast) {
+    stopTimers(true);
+    state.timers.push(setInterval(refresh, fast ? 2000 : SAFETY_NET_MS));
+    state.timers.push(setInterval(pollMessages, fast ? 1000 : SAFETY_NET_MS));
+  }
+  function stopTimers(keepStream) {
+    state.timers.forEach(clearInterval); state.timers = [];
+    if (!keepStream) { closeStream(); }
+  }
+
+  /* The live events: each names what changed (never its content); the console fetches it as before. */
+  var SAFETY_NET_MS = 30000, REOPEN_MS = 5000;
+  function openStream() {
+    if (!window.EventSource || state.stream || !state.me) { return; }
+    var source = new EventSource("/api/stream");
+    state.stream = source;
+    function on(kind, handle) {
+      source.addEventListener(kind, function (e) {
+        var data = {};
+        try { data = JSON.parse(e.data) || {}; } catch (ignored) { return; }
+        handle(data);
+      });
+    }
+    on("ready", function () { state.live = true; startTimers(false); refresh(); pollMessages(); });
+    on("queue", refreshSoon);
+    on("messages", function (d) { if (d.handoff === state.selected) { pollMessages(); } });
+    on("handoff", function (d) { if (d.handoff === state.selected) { refreshDetail(); } });
+    on("reply", function (d) {
+      var detail = state.detail, ids = detail ? (detail.undelivered || []).concat((detail.failed || []).map(function (r) { return r.id; })) : [];
+      if (ids.indexOf(d.reply) >= 0) { refreshDetail(); }
+    });
+    on("resync", function () { refresh(); pollMessages(); });
+    on("signed-out", function () { closeStream(); refresh(); });  // the API's 401 shows the sign-in form
+    source.onerror = function () {
+      if (state.live) { state.live = false; startTimers(true); }  // the old pace until the stream is back
+      if (source.readyState === 2) {  // closed for good (e.g. the session ended): try again later
+        state.stream = null;
+        setTimeout(openStream, REOPEN_MS);
+      }
+    };
+  }
+  function closeStream() {
+    if (state.stream) { state.stream.close(); state.stream = null; }
+    state.live = false;
+  }
+  function refreshSoon() {  // many changes at once make one request
+    if (state.refreshPending) { return; }
+    state.refreshPending = setTimeout(function () { state.refreshPending = null; refresh(); }, 300);
+  }
   function loadLabels() {
     api("GET", "/api/labels").then(function (data) { state.labels = data; if (state.detail) { renderDetail(state.detail); } })
       .catch(function () {});
