@@ -1,5 +1,5 @@
 # The two commands a newcomer needs:  make run   and   make test
-.PHONY: run test shell setup train lock validate bench
+.PHONY: run test shell setup train lock validate bench cluster
 
 setup:
 	@scripts/setup.sh
@@ -9,7 +9,18 @@ run: setup
 
 test: setup
 	@scripts/ensure_browser.sh
+	@scripts/ensure_nginx.sh
 	@.venv/bin/python -m bot test
+
+# Two replicas behind nginx on the machine's PostgreSQL, Redis and RabbitMQ (docs/DEPLOY.md); variables
+# already set in the environment win. REPLICAS=3 make cluster for more.
+REPLICAS ?= 2
+cluster: setup
+	@scripts/ensure_nginx.sh
+	@BOT_DATABASE_URL="$${BOT_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/galaxy}" \
+	 BOT_REDIS_URL="$${BOT_REDIS_URL:-redis://127.0.0.1:6379/0}" \
+	 BOT_BROKER_URL="$${BOT_BROKER_URL:-amqp://guest:guest@127.0.0.1:5672/}" \
+	 .venv/bin/python -m bot run --replicas $(REPLICAS)
 
 shell: setup
 	@.venv/bin/python -m bot shell

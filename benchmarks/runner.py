@@ -42,6 +42,9 @@ def run_all(
     with_training: bool = True,
     metrics_conversations: int = 100_000,
     metrics_runs: int = 5,
+    cluster_levels: Sequence[int] = (10, 50),
+    with_nlu: bool = True,
+    with_routing: bool = True,
 ) -> Path:
     from benchmarks import emotion_bench, kb_bench, metrics_bench, perf_bench
 
@@ -63,6 +66,13 @@ def run_all(
         summary["load"] = {side: {k: {"p95": r["p95"], "errors": r["errors"], "n": r["n"]}
                                   for k, r in perf[side]["runs"].items()}
                            for side in ("ours", "baseline") if perf.get(side)}
+    if cluster_levels:
+        from benchmarks import cluster_bench
+
+        scale = cluster_bench.run(settings, cluster_levels, load_duration)
+        sections.insert(1, cluster_bench.markdown(scale))
+        summary["cluster"] = {k: {"p95": r["p95"], "throughput": r["throughput"], "errors": r["errors"]}
+                              for k, r in scale.get("runs", {}).items()}
     kb = kb_bench.run(settings, synthetic_size=synthetic_size, with_response_selector=with_response_selector)
     sections.append(kb_bench.markdown(kb))
     summary["kb_top1"] = kb["ours"].overall.top1_rate
@@ -71,6 +81,17 @@ def run_all(
         sections.append(metrics_bench.markdown(metrics))
         summary["metrics"] = {db["dialect"]: {"p95_s": db["p95_s"], "fold_s": db["fold_s"]}
                               for db in metrics["databases"]}
+    if with_nlu:
+        from benchmarks import nlu_bench
+
+        try:
+            sections.append(nlu_bench.markdown(nlu_bench.run(settings)))
+        except RuntimeError as missing:  # SMP2017 data not prepared (python -m benchmarks.datasets_nlu prepare)
+            sections.append(f"## NLU: SMP2017-ECDT intent accuracy\n\nSkipped: {missing}\n")
+    if with_routing:
+        from benchmarks import routing_bench
+
+        sections.append(routing_bench.markdown(routing_bench.run(settings.project_root)))
     header = [
         "# Benchmark report",
         "",

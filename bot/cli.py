@@ -4,9 +4,12 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 from bot.settings import Settings, SettingsError, get_settings
+
+if TYPE_CHECKING:
+    from bot.runtime.supervisor import Supervisor
 
 
 def _cmd_migrate(_args: argparse.Namespace) -> int:
@@ -14,7 +17,7 @@ def _cmd_migrate(_args: argparse.Namespace) -> int:
     from bot.storage.migrations import migrate
 
     version = migrate(get_database(get_settings()).engine)
-    print(f"Database schema at version {version}")
+    print(f"Database schema at revision {version}")
     return 0
 
 
@@ -60,7 +63,7 @@ def _ready_settings() -> Optional[Settings]:
         return None
 
 
-def _cmd_run(_args: argparse.Namespace) -> int:
+def _cmd_run(args: argparse.Namespace) -> int:
     from bot.runtime.assistant import start_assistant
     from bot.identity.secrets_setup import DEMO_INTEGRATION, demo_notice, secrets_dir
     from bot.runtime.supervisor import StartupError, Supervisor
@@ -68,6 +71,12 @@ def _cmd_run(_args: argparse.Namespace) -> int:
     settings = _ready_settings()
     if settings is None:
         return 2
+    replicas = settings.replicas if args.replicas is None else args.replicas
+    if replicas < 1:
+        print(f"--replicas must be 1 or more, not {replicas}", file=sys.stderr)
+        return 2
+    if replicas > 1:
+        return _run_cluster(settings, replicas)
     supervisor = Supervisor()
     supervisor.install_signal_handlers()
     try:
@@ -88,12 +97,67 @@ def _cmd_run(_args: argparse.Namespace) -> int:
             "  Press Ctrl-C to stop.\n",
             flush=True,
         )
-        given_up = supervisor.supervise()
-        print(f"{given_up.name} crashed {len(given_up.crashes)} times within {supervisor.crash_window_s / 60:.0f} "
-              f"minutes (last exit code {given_up.process.returncode}); stopping everything.", file=sys.stderr)
-        return 1
+        return _supervise(supervisor)
     except StartupError as error:
         print(f"Could not start the assistant: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping…", flush=True)
+        return 0
+    finally:
+        supervisor.stop_all()
+
+
+def _supervise(supervisor: Supervisor) -> int:
+    """Keeps the servers running until one crashes too often (then says so; the caller stops everything)."""
+    given_up = supervisor.supervise()
+    print(f"{given_up.name} crashed {len(given_up.crashes)} times within {supervisor.crash_window_s / 60:.0f} "
+          f"minutes (last exit code {given_up.process.returncode}); stopping everything.", file=sys.stderr)
+    return 1
+
+
+def _run_cluster(settings: Settings, replicas: int) -> int:
+    """`run --replicas N` (N > 1): N Rasa and action servers on PostgreSQL and Redis behind nginx."""
+    from bot.identity.secrets_setup import DEMO_INTEGRATION, demo_notice, secrets_dir
+    from bot.runtime.cluster import ClusterRefused, NginxConfigError, start_cluster
+    from bot.runtime.supervisor import StartupError, Supervisor
+
+    supervisor = Supervisor()
+    supervisor.install_signal_handlers()
+    try:
+        running = start_cluster(settings, supervisor, replicas)
+        demo_rest = settings.demo and settings.rest_tokens.startswith(f"{DEMO_INTEGRATION}:")
+        bearer = f"$(cat {secrets_dir(settings) / 'rest_token_demo'})" if demo_rest else "<your integration's token>"
+        print(
+            f"\n  星河数码客服助手 / Galaxy Digital assistant is running: {replicas} replicas behind nginx\n"
+            f"  {demo_notice(running.settings)}\n"
+            f"  Public port    {running.public_url}   (channels, store page, console; Rasa's HTTP API stays internal)\n"
+            f"  REST channel   POST {running.rest_webhook}   (Authorization: Bearer <token of BOT_REST_TOKENS>)\n"
+            f"  socket.io      {running.socketio}   (sticky per client address)\n"
+            f"  Store page     {running.store_page}\n"
+            f"  Agent console  {running.console}   (create agents: python -m bot agents add <name>)\n"
+            f"  HTTP API       {running.internal_rasa_url}/status   (loopback only; ?token=<BOT_RASA_TOKEN>)\n"
+            f"  Rasa servers   {', '.join(running.rasa_urls)}\n"
+            f"  Action servers {', '.join(running.action_servers)}\n"
+            f"  Web servers    {', '.join(running.web_urls)}\n"
+            f"  Event broker   {running.broker}\n"
+            "  Try it:  curl -s -XPOST "
+            f"{running.rest_webhook} -H \"Authorization: Bearer {bearer}\" -d '{{\"sender\":\"me\",\"message\":\"你好\"}}'\n"
+            "  Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        return _supervise(supervisor)
+    except ClusterRefused as refused:
+        print(f"Cannot run {replicas} replicas:", file=sys.stderr)
+        for problem in refused.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        if not settings.broker_url:
+            print("  - BOT_BROKER_URL (RabbitMQ, amqp://guest:guest@host:5672/) is optional but recommended",
+                  file=sys.stderr)
+        print("  (one replica on SQLite needs none of this: python -m bot run; see docs/DEPLOY.md)", file=sys.stderr)
+        return 2
+    except (StartupError, NginxConfigError) as error:
+        print(f"Could not start the cluster: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\nStopping…", flush=True)
@@ -181,7 +245,11 @@ def _cmd_test(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Galaxy Digital customer-service assistant")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="set up the database, train if needed, start all servers").set_defaults(func=_cmd_run)
+    run = commands.add_parser("run", help="set up the database, train if needed, start all servers")
+    run.add_argument("--replicas", type=int, default=None,
+                     help="Rasa and action servers to start behind nginx (default: BOT_REPLICAS, 1); more than one "
+                          "needs PostgreSQL (BOT_DATABASE_URL) and Redis (BOT_REDIS_URL), see docs/DEPLOY.md")
+    run.set_defaults(func=_cmd_run)
     commands.add_parser("shell", help="chat with the assistant in the terminal").set_defaults(func=_cmd_shell)
     train = commands.add_parser("train", help="train the Rasa model if data or config changed")
     train.add_argument("--force", action="store_true", help="train even if nothing changed")

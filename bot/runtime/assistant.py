@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List
+from pathlib import Path
+from typing import Dict, List, Optional
 from urllib.parse import quote, urlsplit
 
 from bot.customers.demo_loader import load_demo_store
@@ -19,7 +20,7 @@ def prepare_database(settings: Settings) -> int:
     """Creates or migrates the schema and (by default) loads the demo store; returns the schema version."""
     database = get_database(settings)
     version = migrate(database.engine)
-    print(f"==> Database ready (schema v{version}): {_safe_url(settings.database_url)}", flush=True)
+    print(f"==> Database ready (schema {version}): {_safe_url(settings.database_url)}", flush=True)
     if settings.load_demo_data:
         result = load_demo_store(database, settings.demo_store_file)
         print(f"==> Demo store loaded: {result.customers} customers, {result.orders} orders", flush=True)
@@ -31,29 +32,32 @@ def action_server_argv(settings: Settings) -> List[str]:
             "--port", str(settings.action_port)]
 
 
-def cors_origins(settings: Settings) -> List[str]:
+def cors_origins(settings: Settings, page_url: Optional[str] = None) -> List[str]:
     """The web origins whose pages may call the Rasa server from a browser: BOT_CORS_ORIGINS (comma-separated),
-    by default the web server's own (and its `localhost` twin when it is served on the loopback address)."""
+    by default the one the store page is served from, `page_url` (the web server's own unless given), and its
+    `localhost` twin when that is the loopback address."""
     configured = [o.strip().rstrip("/") for o in settings.cors_origins.split(",") if o.strip()]
     if configured:
         return configured
-    origins = [settings.web_url]
-    parts = urlsplit(settings.web_url)
+    page_url = page_url or settings.web_url
+    origins = [page_url]
+    parts = urlsplit(page_url)
     if parts.hostname in ("127.0.0.1", "localhost"):
         twin = "localhost" if parts.hostname == "127.0.0.1" else "127.0.0.1"
         origins.append(f"{parts.scheme}://{twin}:{parts.port}")
     return origins
 
 
-def rasa_server_argv(settings: Settings) -> List[str]:
+def rasa_server_argv(settings: Settings, endpoints: Optional[Path] = None,
+                     cors: Optional[List[str]] = None) -> List[str]:
     """Rasa's `run` with its HTTP API on: the server entry adds `--auth-token` from BOT_RASA_TOKEN itself,
     so the token never shows in the process list."""
     return rasa_command(
         "run", "--enable-api",
         "--interface", settings.host, "--port", str(settings.rasa_port),
-        "--cors", *cors_origins(settings),
+        "--cors", *(cors or cors_origins(settings)),
         "--model", str(model_path(settings)),
-        "--endpoints", str(settings.var_dir / "endpoints.yml"),
+        "--endpoints", str(endpoints or settings.var_dir / "endpoints.yml"),
         "--credentials", "credentials.yml",
     )
 

@@ -6,8 +6,7 @@ import sys
 from pathlib import Path
 from typing import Dict, List
 
-import yaml
-
+from bot.runtime.endpoints import redis_password, write_endpoints_file
 from bot.settings import Settings
 
 MODEL_NAME = "assistant"
@@ -22,6 +21,9 @@ def child_environment(settings: Settings) -> Dict[str, str]:
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
     env["SANIC_HOST"] = settings.action_host  # the action server's interface (rasa_sdk reads it)
+    password = redis_password(settings.redis_url) if settings.redis_url else ""
+    if password:  # the endpoints file names ${BOT_REDIS_PASSWORD}, not the password itself
+        env["BOT_REDIS_PASSWORD"] = password
     return env
 
 
@@ -40,20 +42,8 @@ def model_path(settings: Settings) -> Path:
     return settings.models_dir / f"{MODEL_NAME}.tar.gz"
 
 
-# Rasa expands ${VARIABLE} in endpoints.yml when it reads the file: the secret stays in the environment.
-ACTION_TOKEN_REFERENCE = "${BOT_ACTION_TOKEN}"
-
-
 def write_endpoints(settings: Settings) -> Path:
     """var/endpoints.yml: the repository's endpoints.yml with the action server's address from settings,
-    and its shared secret, which Rasa sends as the `token` query parameter of every action call."""
-    source = settings.project_root / "endpoints.yml"
-    endpoints = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-    action_endpoint = endpoints.setdefault("action_endpoint", {})
-    action_endpoint["url"] = settings.action_server_url
-    if settings.action_token:
-        action_endpoint["token"] = ACTION_TOKEN_REFERENCE
-    target = settings.var_dir / "endpoints.yml"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
-    return target
+    and its shared secret, which Rasa sends as the `token` query parameter of every action call (with
+    BOT_REDIS_URL also Rasa's Redis lock store; see bot/runtime/endpoints.py)."""
+    return write_endpoints_file(settings, settings.var_dir / "endpoints.yml")

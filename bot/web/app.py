@@ -40,15 +40,21 @@ CONSOLE_HEADERS = {"X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
 def store_policy(settings: Settings) -> str:
     """The store page: scripts only from us (the widget and store.js); the widget injects its styles and
     talks to Rasa's socket.io; its own request for a web font is refused too."""
-    rasa_ws = settings.rasa_url.replace("http://", "ws://").replace("https://", "wss://")
+    chat = _chat_url(settings)
+    chat_ws = chat.replace("http://", "ws://").replace("https://", "wss://")
     return (f"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-            f"img-src 'self' data:; font-src 'self' data:; connect-src 'self' {settings.rasa_url} {rasa_ws}; "
+            f"img-src 'self' data:; font-src 'self' data:; connect-src 'self' {chat} {chat_ws}; "
             f"base-uri 'none'")
+
+
+def _chat_url(settings: Settings) -> str:
+    """Where customers' browsers reach the chat: nginx's public address in the cluster, else the Rasa server."""
+    return settings.public_url.rstrip("/") or settings.rasa_url
 
 
 def _page(name: str, settings: Settings, policy: str, headers: Optional[Dict[str, str]] = None) -> web.Response:
     html = (STATIC / name).read_text(encoding="utf-8")
-    config = {"socketUrl": settings.rasa_url, "defaultLanguage": settings.default_language,
+    config = {"socketUrl": _chat_url(settings), "defaultLanguage": settings.default_language,
               "serviceHours": parse_service_hours(settings.service_hours, settings.service_days).describe()}
     html = html.replace("/*BOT_CONFIG*/null", json.dumps(config))
     return web.Response(text=html, content_type="text/html", charset="utf-8",
