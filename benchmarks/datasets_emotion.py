@@ -32,6 +32,12 @@ class Source:
 
 SMP2020 = ("BrownSweater/BERT_SMP2020-EWECT", "e928cec001824668999ed02326aacbea0d369563")
 GOEMOTIONS = ("monologg/GoEmotions-pytorch", "b75f9d3a8b76bc1060687925b04ca98a1b8ea66b")
+# The general ("usual") track's *train* split: absent from BrownSweater's mirror; Tom-HG/smp2020 (an SMP2020-EWECT
+# team's code) holds it as five stratified cross-validation folds (dev0-4.csv: content, labels, type), each
+# post in exactly one fold, usual and virus train posts together; only type == "usual" is read (the virus posts
+# come from BrownSweater's virus_train.txt above). Its split script reads usual_train.txt and virus_train.txt only.
+SMP2020_USUAL_FOLDS = ("Tom-HG/smp2020", "2622484e7519286d101d9ec279be5668a0faee9a")
+SMP2020_USUAL_FOLD_DIR = "SMP2020\u4ee3\u7801\u6574\u7406/project/model-0/data"
 SOURCES: Sequence[Source] = (
     Source("chnsenticorp_htl", "SophonPlus/ChineseNlpCorpus", "a0b781d72158bde242c0626c9e354d2b328865ff",
            "datasets/ChnSentiCorp_htl_all/ChnSentiCorp_htl_all.csv", "benchmark"),
@@ -42,7 +48,8 @@ SOURCES: Sequence[Source] = (
            "data/weibo_senti_100k.csv", "training"),
     Source("goemotions", *GOEMOTIONS, "data/original/train.tsv", "training"),
     Source("goemotions", *GOEMOTIONS, "data/original/dev.tsv", "training"),
-)
+) + tuple(Source("smp2020_usual_train", *SMP2020_USUAL_FOLDS, f"{SMP2020_USUAL_FOLD_DIR}/dev{fold}.csv", "training")
+          for fold in range(5))
 RESERVED_WORDS = ("test_labeled", "waimai", "online_shopping", "/test.")
 
 

@@ -167,11 +167,12 @@ def markdown(results: Dict) -> str:
     upset_at, angry_at = results["thresholds"]
     lines = ["## Emotion", "",
              "Scorer: `bot/emotion/` — a linear model over hashed character/word n-grams and the lexicon's reading, "
-             "trained on public data (`python -m tools.emotion_model train`; SMP2020-EWECT virus train+eval, "
+             "trained on public data (`python -m tools.emotion_model train`; SMP2020-EWECT usual train (less any post "
+             "also in usual eval) and virus train+eval, "
              "weibo_senti_100k, GoEmotions train+dev, a customer-service seed and the project's own FAQ and "
              "small-talk questions), with the lexicon's overrides (safety words, insults, anger emoji, negated "
              f"complaints); levels at upset ≥ {upset_at}, angry ≥ {angry_at}. None of the sets below was trained "
-             "or tuned on. *Lexicon* is the scorer before the model, in the same run; SnowNLP 0.12.3 is the "
+             "or tuned on (settings were chosen on held-out slices of the training data). *Lexicon* is the scorer before the model, in the same run; SnowNLP 0.12.3 is the "
              "baseline. Data sets and licences: `docs/datasets/emotion.md`.", ""]
     for missing in results["missing"]:
         lines.append(f"- not run, data missing: {missing}")

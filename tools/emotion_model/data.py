@@ -1,8 +1,8 @@
 """The training examples: public data sets from var/datasets/ (`python -m benchmarks.datasets_emotion prepare`)
 mapped onto calm / upset / angry, plus a small customer-service seed written for this project.
 
-Only training splits are read here (SMP2020-EWECT virus train and eval, weibo_senti_100k, GoEmotions train and
-dev). The benchmark sets (ChnSentiCorp hotel reviews, SMP2020-EWECT usual eval, benchmarks/data/
+Only training splits are read here (SMP2020-EWECT usual train, virus train and eval, weibo_senti_100k,
+GoEmotions train and dev); the usual eval split's texts are read only to leave identical posts out of training. The benchmark sets (ChnSentiCorp hotel reviews, SMP2020-EWECT usual eval, benchmarks/data/
 emotion_labelled.tsv) and every reserved set stay out."""
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ _QUESTION = re.compile(r"[?？吗呢]|怎么|如何|多久|几天|什么|哪|能
                        r"do you|does|which|is it|is there)\b", re.IGNORECASE)
 HELD_OUT_SHARE = 0.15
 SEED_HELD_OUT_SHARE = 0.3
+USUAL_FOLDS = 5
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,27 @@ def _smp(path: Path, source: str) -> List[Example]:
     rows = json.loads(path.read_text(encoding="utf-8"))
     return [Example(r["content"], SMP_LEVELS[r["label"]], "zh", source) for r in rows
             if r.get("content", "").strip() and r.get("label") in SMP_LEVELS]
+
+
+def _smp_usual_folds(paths: Sequence[Path], benchmark: Path) -> List[Example]:
+    """The general track's train split from its five cross-validation folds (usual rows only; "neural" is the
+    copy's spelling of neutral). Any post whose text also appears in the benchmark split (usual_eval_labeled:
+    short stock replies posted in both) is left out, so the benchmark never scores a post seen in training."""
+    held_for_benchmark = {r.get("content", "").strip() for r in json.loads(benchmark.read_text(encoding="utf-8"))}
+    examples: List[Example] = []
+    seen = set()
+    for path in paths:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                text = (row.get("content") or "").strip()
+                label = {"neural": "neutral"}.get(row.get("labels", ""), row.get("labels", ""))
+                if row.get("type") != "usual" or not text or label not in SMP_LEVELS:
+                    continue
+                if text in held_for_benchmark or text in seen:
+                    continue
+                seen.add(text)
+                examples.append(Example(text, SMP_LEVELS[label], "zh", "smp2020_usual"))
+    return examples
 
 
 def _weibo_senti(path: Path) -> List[Example]:
@@ -100,11 +122,24 @@ def _project_calm(project_root: Path) -> List[Example]:
             texts += [str(a) for alternatives in (entry.get("alternatives") or {}).values() for a in alternatives
                       if _QUESTION.search(str(a))]  # questions only: "it arrived broken" is not calm
     texts = [re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", t) for t in texts]  # "[iPhone](product)" -> "iPhone"
-    benchmark = [line.split("\t")[-1] for line in (project_root / BENCHMARK_FILE).read_text(
-        encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+    benchmark = benchmark_lines(project_root)
     kept = [t for t in dict.fromkeys(texts)
             if t and not difflib.get_close_matches(t, benchmark, n=1, cutoff=NEAR_DUPLICATE)]
     return [Example(t, "calm", "zh" if re.search(r"[\u4e00-\u9fff]", t) else "en", "project_calm") for t in kept]
+
+
+def benchmark_lines(project_root: Path) -> List[str]:
+    """The messages of the project's labelled benchmark: read only to keep anything close to them out of training."""
+    return [line.split("\t")[-1] for line in (project_root / BENCHMARK_FILE).read_text(
+        encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+
+
+def seed_without_benchmark_neighbours(project_root: Path) -> List[Example]:
+    """The seed, less any line within NEAR_DUPLICATE similarity of a benchmark message (written independently,
+    a short line can still come out close to one; it is then dropped rather than trained on)."""
+    benchmark = benchmark_lines(project_root)
+    return [e for e in read_seed()
+            if not difflib.get_close_matches(e.text, benchmark, n=1, cutoff=NEAR_DUPLICATE)]
 
 
 def goemotions_names() -> List[str]:
@@ -123,7 +158,11 @@ def load_all(datasets: Path, project_root: Path) -> Dict[str, List[Example]]:
         "weibo_senti_100k": datasets / "weibo_senti_100k" / "weibo_senti_100k.csv",
         "goemotions_train": datasets / "goemotions" / "train.tsv",
         "goemotions_dev": datasets / "goemotions" / "dev.tsv",
+        "smp2020_usual_eval_labeled (benchmark; read only to leave its posts out of training)":
+            datasets / "smp2020_ewect" / "usual_eval_labeled.txt",
     }
+    files.update({f"smp2020_usual_train fold {fold}": datasets / "smp2020_usual_train" / f"dev{fold}.csv"
+                  for fold in range(USUAL_FOLDS)})
     for name, path in files.items():
         if not path.exists():
             raise FileNotFoundError(f"{path} is missing ({name}): run `python -m benchmarks.datasets_emotion "
@@ -134,7 +173,10 @@ def load_all(datasets: Path, project_root: Path) -> Dict[str, List[Example]]:
         + _smp(files["smp2020_virus_eval"], "smp2020_virus"),
         "weibo_senti_100k": _weibo_senti(files["weibo_senti_100k"]),
         "goemotions": _goemotions(files["goemotions_train"], names) + _goemotions(files["goemotions_dev"], names),
-        "seed": read_seed(),
+        "smp2020_usual": _smp_usual_folds(
+            [files[f"smp2020_usual_train fold {fold}"] for fold in range(USUAL_FOLDS)],
+            files["smp2020_usual_eval_labeled (benchmark; read only to leave its posts out of training)"]),
+        "seed": seed_without_benchmark_neighbours(project_root),
         "project_calm": _project_calm(project_root),
     }
 
