@@ -147,12 +147,9 @@ class AgentWorkspace:
         await self._announce(QUEUE_CHANGED)
 
     async def still_signed_in(self, token: Optional[str]) -> bool:
-        """Whether the session lasts; a console's open event stream is also its heartbeat."""
-        agent = await run_blocking(self._desk.agents.agent_for, token)
-        if agent is None:
-            return False
-        await run_blocking(self._desk.agents.heartbeat, agent.id)
-        return True
+        """Whether the session lasts. Read only: a half-open stream (a laptop gone to sleep) would otherwise
+        keep an absent agent "online" until TCP gives up; the console's own requests are its heartbeat."""
+        return await run_blocking(self._desk.agents.agent_for, token) is not None
 
     # reading ----------------------------------------------------------------------------------
     async def overview(self, agent_id: int) -> Overview:

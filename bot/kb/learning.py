@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.kb.model import Entry, KnowledgeBase
@@ -169,12 +169,11 @@ class KbLearning:
 
     @staticmethod
     def _bump(session) -> None:
-        row = session.get(KbLearningVersion, 1)
-        if row is None:
+        """One more version, in the database (two operators accepting at once never lose an increment)."""
+        bumped = session.execute(update(KbLearningVersion).where(KbLearningVersion.id == 1).values(
+            version=KbLearningVersion.version + 1, updated_at=utcnow()))
+        if bumped.rowcount == 0:
             session.add(KbLearningVersion(id=1, version=1))
-        else:
-            row.version += 1
-            row.updated_at = utcnow()
 
     def _decided(self) -> set:
         with self._db.session() as session:

@@ -156,7 +156,10 @@ class KnowledgeBaseService:
         previous = index.knowledge_base.entries.get(previous_entry_id) if previous_entry_id else None
         if previous is None:
             return decision
-        if _ASK_AGAIN.search(question):
+        asks_elsewhere = decision.kind == "answer" and decision.entry is not None and decision.entry.id != previous.id
+        if _ASK_AGAIN.search(question) and not asks_elsewhere:
+            # "再说一遍" / "没看懂": the answer again, unless the question itself asks about something else
+            # ("没看懂，那发票怎么开？").
             return Decision("answer", (self._hit_for(previous, index),), language, used_context=True)
         vague = self._is_vague(question)
         if not (vague or decision.kind != "answer"):

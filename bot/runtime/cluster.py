@@ -59,18 +59,13 @@ def cluster_problems(settings: Settings) -> List[str]:
     if not settings.redis_url:
         problems.append("BOT_REDIS_URL must name a Redis server (redis://host:6379/0): it holds the "
                         "conversation locks that keep two Rasa servers from answering one conversation at once")
+    if not settings.broker_url:
+        problems.append("BOT_BROKER_URL must name a RabbitMQ server (amqp://user:password@host:5672/vhost): it "
+                        "carries every replica's conversations to the agents' live transcripts (a shared file "
+                        "would only work while every replica runs on this one machine)")
     if nginx_binary() is None:
         problems.append("nginx is not installed: run scripts/ensure_nginx.sh (or apt-get install nginx)")
     return problems
-
-
-def broker_note(settings: Settings) -> str:
-    """A line for the operator about the event broker: recommended, not required."""
-    if settings.broker_url:
-        return ""
-    return ("==> Note: BOT_BROKER_URL is not set. The cluster runs without it, but an event broker "
-            "(RabbitMQ, amqp://guest:guest@host:5672/) is recommended: it carries conversations to the "
-            "agents' live transcripts without reading Rasa's tables")
 
 
 def nginx_binary() -> Optional[str]:
@@ -108,9 +103,6 @@ def start_cluster(settings: Settings, supervisor: Supervisor, replicas: int, tra
     if problems:
         raise ClusterRefused(problems)
     settings = with_secrets(settings)
-    note = broker_note(settings)
-    if note:
-        print(note, flush=True)
     try:
         if ensure_postgres_database(settings.database_url):
             print("==> Created the PostgreSQL database named in BOT_DATABASE_URL", flush=True)

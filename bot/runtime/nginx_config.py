@@ -174,7 +174,8 @@ def _headers(connection: str) -> str:
     none): the client's Host, address and scheme, and Connection (keep-alive to the upstream, or an upgrade)."""
     lines = ("proxy_set_header Host $http_host;", "proxy_set_header X-Real-IP $remote_addr;",
              "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-             "proxy_set_header X-Forwarded-Proto $scheme;", f"proxy_set_header Connection {connection};")
+             "proxy_set_header X-Forwarded-Proto $scheme;", "proxy_set_header X-Forwarded-Host $http_host;",
+             f"proxy_set_header Connection {connection};")
     return "\n".join("      " + line for line in lines)
 
 

@@ -58,6 +58,8 @@ def test_nginx_accepts_the_configuration_and_keeps_rasas_api_inside(tmp_path):
     # that sets any of its own): the console's origin check and the per-address limits depend on them.
     assert text.count("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;") == text.count("proxy_pass")
     assert text.count("proxy_set_header Host $http_host;") == text.count("proxy_pass")
+    # a client's own X-Forwarded-Host never reaches the console's origin check
+    assert text.count("proxy_set_header X-Forwarded-Host $http_host;") == text.count("proxy_pass")
     assert "$request " not in text and "$request_uri" not in text  # no ?token=… in the access log
 
 
@@ -75,7 +77,7 @@ def test_several_replicas_on_sqlite_are_refused_with_what_to_set(tmp_path):
                                capture_output=True, text=True, timeout=120)
     assert completed.returncode == 2
     assert "PostgreSQL" in completed.stderr and "BOT_REDIS_URL" in completed.stderr
-    assert "recommended" in completed.stderr  # the broker: optional, but said
+    assert "BOT_BROKER_URL" in completed.stderr  # the broker carries the replicas' conversations to the console
     assert not (tmp_path / "cluster").exists()  # nothing was started
 
 

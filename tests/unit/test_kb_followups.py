@@ -54,3 +54,12 @@ def test_the_same_answer_is_repeated_when_the_customer_asks_for_it(faq):
     assert again.kind == "answer" and again.entry_id == "return-shipping-fee"
     asked_alone = faq.reply("c", "退货的运费谁来出", "zh", previous_entry_id="return-shipping-fee")
     assert asked_alone.entry_id == "return-shipping-fee"  # asked again in full: answered again
+
+
+@pytest.mark.parametrize("follow_up, expected", [
+    ("你刚才说的退款多久到账？", "refund-time"),
+    ("没看懂，那发票怎么开？", "invoice-how"),
+])
+def test_asking_again_about_something_else_gets_that_answer_not_the_last_one(faq, follow_up, expected):
+    reply = faq.reply("c", follow_up, "zh", previous_entry_id="return-shipping-fee")
+    assert reply.kind == "answer" and reply.entry_id == expected

@@ -1,5 +1,5 @@
 /* Agent console: vanilla JS. The server pushes what changed (GET /api/stream, server-sent events) and the console
-   then asks the JSON API for it; polling is a slow safety net (every 30 s), and runs at the old pace (overview
+   then asks the JSON API for it; polling is a slow safety net and the heartbeat (every 20 s), and runs at the old pace (overview
    every 2 s, the open conversation every second) only while the stream is down.
    What customers and agents wrote reaches the page only as text: elements are built with createElement and
    filled with textContent; class names come from fixed lists, never from data (SECURITY.md). */
@@ -133,7 +133,9 @@
   }
 
   /* The live events: each names what changed (never its content); the console fetches it as before. */
-  var SAFETY_NET_MS = 30000, REOPEN_MS = 5000;
+  // The overview request is also the agent's heartbeat: well inside the presence timeout (60 s by default), so an
+  // agent whose browser went away stops counting as online; the open stream alone is not a heartbeat.
+  var SAFETY_NET_MS = 20000, REOPEN_MS = 5000;
   function openStream() {
     if (!window.EventSource || state.stream || !state.me) { return; }
     var source = new EventSource("/api/stream");
