@@ -9,17 +9,15 @@ would measure one replica. Every system runs on this machine's cores, so a secon
 where one replica leaves cores idle; the table says what it does here."""
 from __future__ import annotations
 
-import random
-import socket
 import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
-from urllib.parse import urlsplit
 
 from bot.runtime.assistant import start_assistant
 from bot.runtime.cluster import start_cluster
+from bot.runtime.ports import free_port_block, reachable
 from bot.runtime.supervisor import Supervisor
 from bot.runtime.training import ensure_model
 from bot.settings import Settings
@@ -36,37 +34,9 @@ def _progress(message: str) -> None:
     print(f"[bench:cluster] {message}", flush=True)
 
 
-def _reachable(url: str, default_port: int) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), timeout=2):
-            return True
-    except OSError:
-        return False
-
-
-def _port_block(count: int) -> int:
-    """The first of `count` consecutive free loopback ports."""
-    for _ in range(200):
-        base = random.randint(20000, 60000 - count)
-        sockets: List[socket.socket] = []
-        try:
-            for port in range(base, base + count):
-                sock = socket.socket()
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise RuntimeError(f"no {count} consecutive free ports")
-
-
 def missing_services(postgres: str, redis: str) -> List[str]:
     missing = [name for name, url, port in (("PostgreSQL", postgres, 5432), ("Redis", redis, 6379))
-               if not _reachable(url, port)]
+               if not reachable(url, port)]
     from bot.runtime.cluster import nginx_binary
 
     if nginx_binary() is None:
@@ -107,8 +77,8 @@ class _Databases:
 
 def _system_settings(settings: Settings, folder: Path, replicas: int, **overrides: object) -> Settings:
     return settings.with_overrides(
-        rasa_port=_port_block(replicas), action_port=_port_block(replicas), web_port=_port_block(replicas),
-        public_port=_port_block(2), var_dir=folder, rate_per_sender=UNLIMITED_RATE, rate_per_address=UNLIMITED_RATE,
+        rasa_port=free_port_block(replicas), action_port=free_port_block(replicas), web_port=free_port_block(replicas),
+        public_port=free_port_block(2), var_dir=folder, rate_per_sender=UNLIMITED_RATE, rate_per_address=UNLIMITED_RATE,
         redis_prefix=f"bench-{uuid.uuid4().hex[:8]}:", **overrides)
 
 
@@ -144,7 +114,7 @@ def run(settings: Settings, levels: Sequence[int] = (10, 50), duration: float = 
     if missing:
         figures["skipped"] = f"needs {', '.join(missing)} (not reachable here)"
         return figures
-    broker = broker if _reachable(broker, 5672) else ""
+    broker = broker if reachable(broker, 5672) else ""
     figures["broker"] = bool(broker)
     ensure_model(settings)
     databases = _Databases(postgres)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,16 +17,11 @@ from bot.runtime.environment import child_environment, venv_bin
 from bot.runtime.supervisor import Supervisor
 from bot.runtime.training import ensure_model
 from bot.settings import Settings
+from bot.runtime.ports import free_port
 
 
 def _progress(message: str) -> None:
     print(f"[bench:perf] {message}", flush=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _rss_mb(pid: int) -> float:
@@ -133,7 +127,7 @@ def _start_baseline(settings: Settings, workdir: Path, supervisor: Supervisor) -
     train_seconds = time.monotonic() - started
     (project / "credentials.yml").write_text("rest:\nsocketio:\n  user_message_evt: user_uttered\n"
                                              "  bot_message_evt: bot_uttered\n  session_persistence: true\n")
-    port = _free_port()
+    port = free_port()
     server = supervisor.start("rasa init server", [venv_bin("rasa"), "run", "--enable-api", "--port", str(port),
                                                    "--interface", "127.0.0.1", "--credentials", "credentials.yml"],
                               env, project)
@@ -153,7 +147,7 @@ def _start_ours(settings: Settings, label: str, workdir: Path, supervisor: Super
     # would answer most of it with "slow down", and the figures are about answering.
     overrides = {"rate_per_sender": UNLIMITED_RATE, "rate_per_address": UNLIMITED_RATE, **overrides}
     ours = settings.with_overrides(
-        rasa_port=_free_port(), action_port=_free_port(), web_port=_free_port(), var_dir=folder,
+        rasa_port=free_port(), action_port=free_port(), web_port=free_port(), var_dir=folder,
         database_url=f"sqlite:///{folder / 'assistant.db'}", **overrides,
     )
     _progress(f"starting {label}…")

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,28 +25,10 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
+from bot.runtime.ports import free_port_block
 from tests.support.processes import PROJECT_ROOT, REST_INTEGRATION
 from tests.support.services import (fresh_postgres_database, fresh_redis_prefix, require_postgres,
                                     require_rabbitmq, require_redis)
-
-
-def free_port_block(count: int) -> int:
-    """The first of `count` consecutive free loopback ports."""
-    for _ in range(200):
-        base = random.randint(20000, 60000 - count)
-        sockets = []
-        try:
-            for port in range(base, base + count):
-                sock = socket.socket()
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise RuntimeError(f"no {count} consecutive free ports")
 
 
 def require_nginx() -> str:

@@ -11,7 +11,6 @@ tests never see each other's rows and can run against a server that holds other 
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from contextlib import contextmanager
 from typing import Iterator
@@ -19,18 +18,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from bot.runtime.ports import reachable
+
 POSTGRES_URL = os.environ.get("BOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 BROKER_URL = os.environ.get("BOT_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/")
-
-
-def _reachable(url: str, default_port: int) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 def _missing(service: str, url: str) -> None:
@@ -41,19 +33,19 @@ def _missing(service: str, url: str) -> None:
 
 
 def require_postgres() -> str:
-    if not _reachable(POSTGRES_URL, 5432):
+    if not reachable(POSTGRES_URL, 5432):
         _missing("PostgreSQL", POSTGRES_URL)
     return POSTGRES_URL
 
 
 def require_redis() -> str:
-    if not _reachable(REDIS_URL, 6379):
+    if not reachable(REDIS_URL, 6379):
         _missing("Redis", REDIS_URL)
     return REDIS_URL
 
 
 def require_rabbitmq() -> str:
-    if not _reachable(BROKER_URL, 5672):
+    if not reachable(BROKER_URL, 5672):
         _missing("RabbitMQ", BROKER_URL)
     return BROKER_URL
 
