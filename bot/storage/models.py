@@ -281,7 +281,23 @@ class WeChatOptions(Base):
     updated_at = Column(DateTime, nullable=False, default=utcnow)
 
 
-class MetricsConversation(Base):
+class ReplyBuckets:
+    """The bot's reply times, counted in the buckets of bot.metrics.conversations.REPLY_BUCKETS_S (one column a
+    bucket: reply_b0 … reply_b9), on a conversation and summed on a day's cell."""
+
+    reply_b0 = Column(Integer, nullable=False, default=0)
+    reply_b1 = Column(Integer, nullable=False, default=0)
+    reply_b2 = Column(Integer, nullable=False, default=0)
+    reply_b3 = Column(Integer, nullable=False, default=0)
+    reply_b4 = Column(Integer, nullable=False, default=0)
+    reply_b5 = Column(Integer, nullable=False, default=0)
+    reply_b6 = Column(Integer, nullable=False, default=0)
+    reply_b7 = Column(Integer, nullable=False, default=0)
+    reply_b8 = Column(Integer, nullable=False, default=0)
+    reply_b9 = Column(Integer, nullable=False, default=0)
+
+
+class MetricsConversation(ReplyBuckets, Base):
     """One conversation (a Rasa session of one sender) folded from Rasa's `events` table, so that the service
     metrics read 100,000 conversations instead of a million events (`bot.metrics.conversations`). Times are
     seconds since the epoch, as Rasa stores them; the day, weekday and hour are in the business's time zone."""
@@ -317,20 +333,9 @@ class MetricsConversation(Base):
     handoff_ts = Column(Float)
     tickets = Column(Integer, nullable=False, default=0)  # complaint tickets filed in it
     next_started_ts = Column(Float)  # the same sender's next conversation
-    # The bot's reply times, counted in the buckets of bot.metrics.conversations.REPLY_BUCKETS_S.
-    reply_b0 = Column(Integer, nullable=False, default=0)
-    reply_b1 = Column(Integer, nullable=False, default=0)
-    reply_b2 = Column(Integer, nullable=False, default=0)
-    reply_b3 = Column(Integer, nullable=False, default=0)
-    reply_b4 = Column(Integer, nullable=False, default=0)
-    reply_b5 = Column(Integer, nullable=False, default=0)
-    reply_b6 = Column(Integer, nullable=False, default=0)
-    reply_b7 = Column(Integer, nullable=False, default=0)
-    reply_b8 = Column(Integer, nullable=False, default=0)
-    reply_b9 = Column(Integer, nullable=False, default=0)
 
 
-class MetricsCell(Base):
+class MetricsCell(ReplyBuckets, Base):
     """The conversations of one day, hour, channel, language and worst mood, summed as if each were long over
     (`bot.metrics.cube`): the page reads these few thousand rows, and corrects only the last day's conversations
     for the moment of asking."""
@@ -360,16 +365,6 @@ class MetricsCell(Base):
     ongoing = Column(Integer, nullable=False, default=0)
     angry_decided = Column(Integer, nullable=False, default=0)
     angry_in_time = Column(Integer, nullable=False, default=0)
-    reply_b0 = Column(Integer, nullable=False, default=0)
-    reply_b1 = Column(Integer, nullable=False, default=0)
-    reply_b2 = Column(Integer, nullable=False, default=0)
-    reply_b3 = Column(Integer, nullable=False, default=0)
-    reply_b4 = Column(Integer, nullable=False, default=0)
-    reply_b5 = Column(Integer, nullable=False, default=0)
-    reply_b6 = Column(Integer, nullable=False, default=0)
-    reply_b7 = Column(Integer, nullable=False, default=0)
-    reply_b8 = Column(Integer, nullable=False, default=0)
-    reply_b9 = Column(Integer, nullable=False, default=0)
 
 
 class MetricsState(Base):
